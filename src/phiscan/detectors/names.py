@@ -1,0 +1,239 @@
+"""Person names: spaCy NER plus titles and care context, 'LAST, FIRST' lists, and names inside hashtags."""
+from __future__ import annotations
+
+import re
+
+from ..lexicon import NOT_NAMES, is_common_word, is_first_name, is_surname, zipf
+from ..model import Span
+from ..nlp import Analysis
+from .base import span
+
+NAME_TOKEN = r"[A-Z][a-zà-öø-ÿ'’-]+(?:-[A-Z][a-zà-öø-ÿ'’]+)?"
+ANY_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zà-öø-ÿA-Z'’-]+"
+
+# Honorifics and kinship titles used for patients (and everyone else); what follows is a name.
+PERSON_TITLES = (
+    r"Mr|Mrs|Ms|Miss|Mx|Mister|Missus|Grandma|Grandpa|Granny|Gramma|Grampa|Nana|Abuela|Abuelo|Abuelita|Abuelito|"
+    r"Baby|Lola|Lolo|Don|Doña|Dona|Señor|Señora|Tía|Tío|Auntie|Aunt|Uncle|Bác|Ông|Bà|Cô|Chú|Big|Little|Lil|Sister|Brother|Father|Mother"
+)
+STAFF_TITLES = r"Dr|Doctor|Nurse|RN|NP|PA|Prof|Professor"
+ROLE_TITLES = (
+    r"Capt|Captain|Officer|Deputy|Sheriff|Chief|Sgt|Sergeant|Lt|Pastor|Rev|Reverend|Father|Rabbi|Imam|Coach|Principal|"
+    r"Mayor|Senator|Governor|Judge|Councilman|Councilwoman|Commissioner|Professor|Pvt|Cpl|Major|Colonel|Gen"
+)
+
+LEAD_STRIP = re.compile(
+    r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
+    r"Shout|Rest|Easy|RIP|Sending|Love|Go|Let's|Our|My|The|This|That|Today|Tonight|Yes|No|Oh|Ok|Okay|Wow|Omg|Lol|"
+    r"Praying|Pray|Prayers|Update|Day|POV|Sharing|Shoutouts|Celebrating|Honoring|Remembering)\s+)+"
+)
+
+PATIENT_PATTERN = re.compile(
+    r"\b(?:my|our|the|this|a|sweet|fav(?:orite)?|little)\s+(?:(?:sweet|little|favorite|fave|fav|lil|old|dear|tiny)\s+)?"
+    r"(?:pt|patient|resident|kiddo|client|guy|gal|girl|boy|man|lady|warrior|fighter|friend|baby|preemie|grad|graduate|vet|veteran)s?"
+    r",?\s+(" + ANY_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)",
+)
+TITLE_PATTERN = re.compile(
+    r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
+    r"(?P<name>(?:[A-Z]\.\s?)?" + ANY_TOKEN + r"(?:[ -]" + NAME_TOKEN + r"){0,2})",
+    re.I,
+)
+LAST_FIRST_UPPER = re.compile(r"(?<![\w])([A-ZÀ-Ý][A-ZÀ-Ý'’-]{1,}(?:[ -][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?),\s*([A-ZÀ-Ý][A-ZÀ-Ý'’-]+|[A-Z]\.)(?![\w])")
+LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|[A-Z]\.)(?![\w])")
+LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*[A-Z]?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
+ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}[A-Z]?\s*[-–|:]\s*(" + NAME_TOKEN + r")(?=\s*[/|,;]|\s*$)", re.I)
+
+KIN_PATTERN = re.compile(
+    r"\b(?:his|her|their|my|your|the|pt's|patient's)\s+(?:(?:little|older|younger|big|baby|twin|late|ex-?)\s+)?"
+    r"(?:daughter|son|wife|husband|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sister|brother|grandson|granddaughter|"
+    r"grandma|grandpa|grandmother|grandfather|niece|nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?)"
+    r",?\s+(" + NAME_TOKEN + r")"
+)
+CAP_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]{2,}(?![\w'’])")
+HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z][A-Za-z0-9_]{2,60})")
+HASHTAG_PREFIX = re.compile(r"^(?:PrayFor|Pray4|PrayingFor|Praying4|Prayers4|PrayersFor|Team|Welcome|Baby|Love|HugsFor|Hugs4|Go|Justice4|JusticeFor|Remembering|RIP|ForeverIn|Free)(.+)$")
+HASHTAG_SUFFIX = re.compile(r"^(.+?)(?:Strong|Walks|Walk|GoesHome|Home|Fights|Fight|Warrior|Army|Tough|Journey|Way|Updates|Update|Recovery|Wins|Rocks|Forever)$")
+CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+")
+INSTITUTION_WORDS = re.compile(
+    r"\b(?:hospital|medical|health|healthcare|clinic|memorial|center|centre|general|regional|children's|childrens|institute|"
+    r"pavilion|campus|foundation|university|college|school|church|county|city|valley|unit|team|department|dept|ward|wing|tower)\b",
+    re.I,
+)
+HASHTAG_GENERIC = frozenset(
+    """nicu picu icu er ed or rn nurse nurses staff team family rural kids baby babies preemie mom moms dad dads
+    nurse life usa america health care pink blue back the our hospital community city county town state nation
+    world earth warrior heart cancer stroke burn trauma ems fire police nation boston""".split()
+)
+
+
+def looks_like_name(word: str, *, capitalized_context: bool = True) -> bool:
+    w = word.strip("'’.-")
+    lw = w.lower()
+    if len(w) < 2 or not w.replace("-", "").replace("'", "").replace("’", "").isalpha() or lw in NOT_NAMES:
+        return False
+    if is_first_name(lw) or is_surname(lw):
+        return not is_common_word(lw, 5.2)  # "will", "long", "young" are surnames but first words
+    return not is_common_word(lw, 3.6 if capitalized_context else 3.2)
+
+
+class NameDetector:
+    name = "names"
+    entities = ("PERSON", "HASHTAG")
+    needs_nlp = True
+
+    def detect(self, a: Analysis) -> list[Span]:
+        t = a.text
+        out: list[Span] = []
+
+        def add(sp: Span) -> None:
+            for i, o in enumerate(out):
+                if o.overlaps(sp) and o.entity == sp.entity:
+                    if (sp.end - sp.start) > (o.end - o.start) and sp.score >= o.score - 0.1:
+                        out[i] = sp
+                    return
+            out.append(sp)
+
+        # 1. Titles: "Mr. Peterson", "mr okonkwo", "Miss Odessa", "Capt. Rolf Brandvold", "Dr. Reyes" (staff: marked).
+        for m in TITLE_PATTERN.finditer(t):
+            title = m.group("title")
+            name = m.group("name")
+            words = name.split()
+            # keep only the leading name-like words
+            keep = []
+            for i, w in enumerate(words):
+                cap = w[:1].isupper()
+                if i > 0 and not cap:
+                    break
+                if not (re.fullmatch(r"[A-Z]\.", w) or looks_like_name(w, capitalized_context=cap) or (cap and not is_common_word(w, 4.8))):
+                    break
+                keep.append(w)
+            if not keep:
+                continue
+            if not title[:1].isupper() and not keep[0][:1].isupper() and title.lower() not in ("mr", "mrs", "ms", "miss"):
+                continue  # "big deal", "little guy": lowercase kinship words need a capital name
+            if title.lower() in ("big", "little", "lil", "sister", "brother", "father", "mother", "baby", "don") and not keep[0][:1].isupper():
+                continue
+            end = m.start("name") + len(" ".join(keep))
+            tl = title.lower().rstrip(".")
+            kind = "staff" if re.fullmatch(STAFF_TITLES, title, re.I) else "role" if re.fullmatch(ROLE_TITLES, title, re.I) else "person"
+            include_title = kind != "staff"
+            start = m.start() if include_title else m.start("name")
+            add(span("PERSON", (start, end), t, 0.85, self.name, f"name after the title '{title}'", title=tl, title_kind=kind))
+
+        # 2. Care context: "my pt dmitri", "our patient Marisol".
+        for m in PATIENT_PATTERN.finditer(t):
+            words = m.group(1).split()
+            first = words[0]
+            if not looks_like_name(first, capitalized_context=first[:1].isupper()):
+                continue
+            n = 2 if len(words) > 1 and looks_like_name(words[1]) else 1
+            s = m.start(1)
+            e = s + len(" ".join(words[:n]))
+            add(span("PERSON", (s, e), t, 0.85, self.name, "name after a patient word (pt, patient, kiddo)", pattern="patient"))
+
+        # 3. "KOWALCZYK, BRENDA" on boards and wristbands; "Okafor, E." after a room or 'name'.
+        for m in LAST_FIRST_UPPER.finditer(t):
+            last, first = m.group(1), m.group(2)
+            if last.lower() in NOT_NAMES or (len(first) > 2 and first.lower() in NOT_NAMES):
+                continue
+            if not (is_surname(last.split()[0]) or is_first_name(first.rstrip(".")) or not is_common_word(last.split()[0], 4.0)):
+                continue
+            add(span("PERSON", m, t, 0.85, self.name, "'LAST, FIRST' name as on a chart, board or wristband", pattern="last_first"))
+        for m in LAST_FIRST_MIXED.finditer(t):
+            if LIST_CONTEXT.search(t[max(0, m.start() - 20): m.start()]) and looks_like_name(m.group(1)):
+                add(span("PERSON", m, t, 0.8, self.name, "'Last, First' name in a list of patients", pattern="last_first"))
+        for m in ROOM_THEN_NAME.finditer(t):
+            if looks_like_name(m.group(1)):
+                add(span("PERSON", m, t, 0.75, self.name, "name after a room on a board", group=1, pattern="board"))
+
+        # 4. spaCy NER.
+        if a.doc is not None:
+            for ent in a.doc.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                s, e = ent.start_char, ent.end_char
+                seg = t[s:e]
+                lead = LEAD_STRIP.match(seg)
+                if lead:
+                    s += lead.end()
+                seg = t[s:e]
+                if "#" in seg or "@" in seg or not seg.strip() or (s > 0 and t[s - 1] in "#@_"):
+                    continue
+                words = [w for w in re.split(r"\s+", seg) if w]
+                if not words or any(ch.isdigit() for ch in seg):
+                    continue
+                if all(w.lower().strip("'’s.") in NOT_NAMES for w in words):
+                    continue
+                if len(words) == 1 and not looks_like_name(words[0], capitalized_context=words[0][:1].isupper()):
+                    continue
+                if len(words) > 1 and all(is_common_word(w.strip("'’.,"), 4.6) and not is_first_name(w) for w in words):
+                    continue
+                if not any(w[:1].isupper() for w in words):
+                    continue
+                if INSTITUTION_WORDS.search(seg):
+                    continue
+                add(span("PERSON", (s, e), t, 0.7, self.name, "person name (spaCy NER)", pattern="ner"))
+
+        # 4b. Relatives and first names the small model misses: "his daughter Renata", "Arjun and Deepa",
+        # a capitalised census first name inside a sentence.
+        for m in KIN_PATTERN.finditer(t):
+            w = m.group(1)
+            if looks_like_name(w):
+                add(span("PERSON", m, t, 0.8, self.name, "name after a family word (daughter, wife, grandson)", group=1, pattern="relative", relative=True))
+        for m in CAP_WORD.finditer(t):
+            w = m.group(0)
+            if any(o.start <= m.start() < o.end for o in out) or (m.start() > 0 and t[m.start() - 1] in "#@_/"):
+                continue
+            if not is_first_name(w) or is_common_word(w, 4.6) or w.lower() in NOT_NAMES:
+                continue
+            s0 = a.sentence(m.start())[0]
+            if t[s0:m.start()].strip() == "" and is_common_word(w, 3.8):
+                continue  # sentence-initial common word ("Will", "Grant")
+            add(span("PERSON", m, t, 0.6, self.name, "capitalised first name", pattern="first_name"))
+
+        # 5. Hashtags built on a name: #PrayForLiam, #AmaraStrong, #TeamAma, #WelcomeAmara.
+        for m in HASHTAG.finditer(t):
+            tag = m.group(1)
+            core = None
+            for rx in (HASHTAG_PREFIX, HASHTAG_SUFFIX):
+                mm = rx.match(tag)
+                if mm and mm.group(1):
+                    core = mm.group(1)
+                    break
+            if core is None:
+                continue
+            parts = CAMEL.findall(core)
+            if not parts or any(p.isupper() and len(p) > 1 for p in parts):
+                continue  # acronyms: #NICUStrong
+            if parts[0].lower() in HASHTAG_GENERIC or all(p.lower() in HASHTAG_GENERIC or is_common_word(p, 4.4) for p in parts):
+                continue
+            name_parts = [p for p in parts if looks_like_name(p) or p.lower() in ("pastor", "baby", "grandpa", "grandma", "mr", "mrs", "miss")]
+            if not name_parts:
+                continue
+            if _part_of_org(t, parts):
+                continue
+            add(span("HASHTAG", m, t, 0.8, self.name, "hashtag built on a person's name", name=" ".join(parts)))
+
+        # 6. The same name elsewhere in the post ("#TeamAma" ... "ama never missed").
+        known = {}
+        for sp in out:
+            nm = sp.attr("name") if sp.entity == "HASHTAG" else sp.text
+            for w in re.findall(r"[A-Za-zÀ-ÿ'’-]{3,}", nm or ""):
+                lw = w.lower()
+                if lw not in NOT_NAMES and not is_common_word(lw, 4.0) and lw not in ("pastor", "baby", "grandpa", "grandma"):
+                    known[lw] = sp
+        for lw in known:
+            for m in re.finditer(r"(?<![\w#@])" + re.escape(lw) + r"(?![\w])", t, re.I):
+                if any(o.start <= m.start() < o.end for o in out):
+                    continue
+                add(span("PERSON", m, t, 0.7, self.name, "same name as found elsewhere in the post", pattern="repeat"))
+        return sorted(out, key=lambda s: s.start)
+
+
+def _part_of_org(text: str, parts: list[str]) -> bool:
+    """#TeamGrace next to 'Grace Memorial': the hashtag names the hospital, not a person."""
+    for p in parts:
+        for m in re.finditer(r"\b" + re.escape(p) + r"\s+(\w+)", text):
+            if INSTITUTION_WORDS.fullmatch(m.group(1)) or m.group(1).lower() in ("memorial", "medical", "health", "hospital", "general"):
+                return True
+    return False

@@ -1,0 +1,292 @@
+"""Pattern detectors: dates, ages, record numbers and other IDs, rooms and beds, phones, emails, URLs, IPs."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..model import Span
+from ..nlp import Analysis
+from .base import RegexDetector, span
+
+I = re.I
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+WEEKDAY = r"(?:Mon(?:day)?|Tue(?:s(?:day)?)?|Wed(?:nesday)?|Thu(?:r(?:s(?:day)?)?)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)"
+WEEKDAY_FULL = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+DAYPART = r"(?:morning|afternoon|evening|night|overnight|am|pm)"
+ORD = r"(?:st|nd|rd|th)"
+
+# Relative expressions: resolved against the post's time by the rules (a later stage); the span says which.
+RELATIVE = [
+    (r"\b(?:early\s+)?(?:yesterday|today|tonight|tomorrow)(?:'s|’s)?(?:\s+(?:morning|afternoon|evening|night))?\b", "day"),
+    (r"\b(?:last|this|tomorrow|yesterday)\s+(?:night|morning|afternoon|evening|am|a\.m\.|pm|p\.m\.)\b", "daypart"),
+    (r"\b(?:this|last)\s+(?:past\s+)?weekend\b", "weekend"),
+    (r"\b(?:last|this\s+past|this|next)\s+" + WEEKDAY_FULL + r"(?:\s+" + DAYPART + r")?\b", "weekday"),
+    (r"\b(?:\d{1,2}|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|nights?|weeks?)\s+ago\b", "ago"),
+    (r"\b(?:post[- ]?op|POD)\s*(?:day\s*)?#?\d{1,2}\b", "postop"),
+    # a few other languages seen in staff posts
+    (r"\b(?:ayer|anoche|hoy|mañana|kahapon|ngayon|kagabi)\b", "day"),
+    (r"(?<!\w)(?:hôm nay|hôm qua|tối qua)(?!\w)", "day"),
+]
+
+ABSOLUTE = [
+    # 2024-03-14
+    (r"\b(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])\b", "iso"),
+    # 3/14, 3/14/24, 03/14/2024 (not 24/7, not fractions inside numbers, not versions)
+    (r"(?<![\w/.])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:19|20)?\d{2})?(?![\w/]|\.\d)", "numeric"),
+    # 14.03.2024 / 14-03-2024
+    (r"(?<![\w.])(?:0?[1-9]|[12]\d|3[01])[.-](?:0?[1-9]|1[0-2])[.-](?:19|20)\d{2}(?![\w.])", "numeric"),
+    # March 14th, 2024 / Mar 14 / Feb 2nd / Tuesday, March 14 / Sat Jan 18
+    (r"\b(?:" + WEEKDAY + r",?\s+)?" + MONTH + r"\s+(?:0?[1-9]|[12]\d|3[01])" + ORD + r"?(?:,?\s+(?:19|20)\d{2})?\b(?!:|\s*(?:%|lbs?|kg|mg|ml|oz|hours|hrs|min))", "month_day"),
+    # 14 Mar, 14th of March 2024
+    (r"\b(?:0?[1-9]|[12]\d|3[01])" + ORD + r"?\s+(?:of\s+)?" + MONTH + r"(?:,?\s+(?:19|20)\d{2})?\b", "day_month"),
+    # Tuesday the 14th
+    (r"\b" + WEEKDAY_FULL + r"\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "weekday_day"),
+    # "on the 3rd"
+    (r"\b(?:on|by|since|until)\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "ordinal_day"),
+    # "Sunday", "Wednesday's", "Tuesday night", "early Sunday", "on Monday"
+    (r"\b(?:(?:on|early|late)\s+)?" + WEEKDAY_FULL + r"(?:'s|’s)?(?:\s+" + DAYPART + r")?\b", "weekday"),
+    # "in February", "since March", "last October": a month named alone
+    (r"\b(?:in|since|last|early|late|mid-?|this past|during)\s+(?:January|February|March|April|June|July|August|September|October|November|December)\b(?!\s+(?:\d|of\s+\d))", "month"),
+    # "10 de agosto", "Sábado 10 de agosto"
+    (r"\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b", "day_month"),
+]
+
+DOB_CONTEXT = re.compile(r"\b(?:DOB|D\.O\.B\.?|born|birth(?:day|date)?|b\.)\s*[:#]?\s*$", I)
+
+
+class DateDetector(RegexDetector):
+    name = "dates"
+    entities = ("DATE",)
+
+    def __init__(self) -> None:
+        self._rel = [(re.compile(p, I), kind) for p, kind in RELATIVE]
+        self._abs = [(re.compile(p, I if kind not in ("weekday", "month") else 0), kind) for p, kind in ABSOLUTE]
+        self._weekday_ci = re.compile(ABSOLUTE[7][0], I)
+
+    def detect(self, a: Analysis) -> list[Span]:
+        out: list[Span] = []
+        taken: list[tuple[int, int]] = []
+        for rx, kind in self._abs:
+            for m in rx.finditer(a.text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                if kind == "month_day" and re.match(r"May\s", m.group(0)) and not re.match(r"May\s+\d", m.group(0)):
+                    continue
+                before = a.text[max(0, m.start() - 12): m.start()]
+                attrs = {"kind": kind, "relative": False}
+                if DOB_CONTEXT.search(before):
+                    attrs["dob"] = True
+                sp = span("DATE", m, a.text, 0.85 if kind not in ("weekday", "month", "ordinal_day") else 0.6, self.name,
+                          f"date pattern ({kind})", **attrs)
+                taken.append((sp.start, sp.end))
+                out.append(sp)
+        # Weekdays written in capitals ("TUESDAY") or lowercase ("tuesday") are common on social media.
+        for m in self._weekday_ci.finditer(a.text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            sp = span("DATE", m, a.text, 0.5, self.name, "date pattern (weekday)", kind="weekday", relative=False)
+            taken.append((sp.start, sp.end))
+            out.append(sp)
+        for rx, kind in self._rel:
+            for m in rx.finditer(a.text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                sp = span("DATE", m, a.text, 0.5, self.name, f"relative date ({kind})", kind=kind, relative=True)
+                taken.append((sp.start, sp.end))
+                out.append(sp)
+        return sorted(out, key=lambda s: s.start)
+
+
+def resolve_month_day(text: str) -> tuple[int, int] | None:
+    m = re.search(MONTH + r"\s+(\d{1,2})", text, I)
+    if m:
+        return MONTHS[text[m.start(): m.start() + 3].lower()], int(m.group(1))
+    return None
+
+
+AGE_PATTERNS = [
+    (r"\b(\d{1,3})\s*(?:-|\s)?\s*(?:years?|yrs?|yr)\.?\s*(?:-|\s)?\s*old\b", "years old"),
+    (r"\b(\d{1,3})\s*(?:-|\s)?\s*(?:y/o|y\.o\.|yo|yoa|y-o)(?![\w/])", "yo"),
+    (r"\b(?:aged?|age:?)\s+(\d{1,3})\b(?!\s*(?:[-–]|to)\s*\d)(?!\+)", "aged"),
+    (r"\b(?:turned|turns|turning)\s+(\d{2,3})\b", "turned"),
+    (r"\b(\d{2,3})(?:st|nd|rd|th)\s+(?:birthday|bday|b-day)\b", "birthday"),
+    (r"\b(?:happy|her|his)\s+(\d{2,3})(?:st|nd|rd|th)\b", "birthday"),
+    (r"(?<![\w#-])(\d{2,3})\s?(?:M|F)(?![\w°])", "age-sex"),
+    (r"\b(\d{2,3})\s+(?:años|anos|taon)\b", "years old"),
+    (r"\b(?:in\s+(?:her|his|their)\s+)(\d)0s\b", "decade"),
+    (r",\s+(\d{1,3}),\s+(?:of|from)\b", "apposition"),
+]
+
+
+class AgeDetector(RegexDetector):
+    name = "ages"
+    entities = ("AGE",)
+
+    def __init__(self) -> None:
+        self._rx = [(re.compile(p, I if k not in ("age-sex",) else 0), k) for p, k in AGE_PATTERNS]
+
+    def detect(self, a: Analysis) -> list[Span]:
+        out: list[Span] = []
+        for rx, kind in self._rx:
+            for m in rx.finditer(a.text):
+                n = int(m.group(1))
+                if kind == "decade":
+                    n *= 10
+                if n > 125 or (kind == "age-sex" and n < 10):
+                    continue
+                if kind == "age-sex" and re.search(r"(?:room|rm|bed|bay|floor|unit|suite)\s*$", a.text[max(0, m.start() - 8): m.start()], I):
+                    continue
+                s, e = m.span(0) if kind not in ("apposition",) else m.span(1)
+                if kind == "aged":
+                    s = m.start()
+                sp = span("AGE", (s, e), a.text, 0.85, self.name, f"age pattern ({kind})", age=n, over_89=n >= 90)
+                if not any(o.overlaps(sp) for o in out):
+                    out.append(sp)
+        return sorted(out, key=lambda s: s.start)
+
+
+ROOM_WORD = r"(?:room|rm|bed|bay|pod|stretcher|cubicle|cubby|hall|hallway|phòng|cuarto|habitaci[oó]n|cama|kama|kwarto)"
+ROOM_NUM = r"#?\s?(?:[A-Z]?\d{1,4}(?:-?[A-Z](?![a-z]))?|[A-Z](?![a-z]))"
+
+
+class RoomDetector(RegexDetector):
+    name = "rooms"
+    entities = ("ROOM",)
+
+    def __init__(self) -> None:
+        unit = r"(?:\b\d{1,2}\s?(?:North|South|East|West|N|S|E|W)\s*,?\s+|\b(?:ICU|NICU|PICU|CVICU|MICU|SICU|ED|ER|L&D|trauma|Pod\s+[A-Z],?)\s+)?"
+        self._rx = re.compile(unit + r"\b" + ROOM_WORD + r"\.?\s*" + ROOM_NUM + r"(?:\s*(?:and|&|,)\s*\d{1,4}[A-Z]?)?\b", I)
+        self._bare = re.compile(r"\b(?:in|to)\s+(\d{1,4}[A-Z])\b(?!\s*(?:weeks|wks|days))")
+
+    def detect(self, a: Analysis) -> list[Span]:
+        out = []
+        for m in self._rx.finditer(a.text):
+            tail = a.text[m.end(): m.end() + 6].lower()
+            if tail.startswith((" air", "-air", "ful", "side", " rest")):
+                continue
+            out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
+        for m in self._bare.finditer(a.text):
+            if a.near("care", m.start(1), m.end(1), 80):
+                out.append(span("ROOM", m, a.text, 0.6, self.name, "room number after 'in' near care words", group=1))
+        return out
+
+
+def _has_digit_and_len(s: str, n: int = 4) -> bool:
+    return sum(c.isdigit() for c in s) >= n
+
+
+ID_PATTERNS = [
+    ("MRN", r"\b(?:MRN|MR\s?#|MR\s?No\.?|medical\s+record(?:\s+(?:number|no\.?|#))?|chart\s*(?:#|number|no\.?)|patient\s+(?:ID|#|number)|pt\.?\s+(?:ID|#)|encounter|enc\s*#|CSN|FIN|visit\s*#)\s*[:#]?\s*([A-Z]{0,3}\d[\d-]{3,14}[A-Z]?)\b", "record number after MRN/chart/patient ID/encounter"),
+    ("ID", r"\b(?:acct|account)\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d[\d-]{4,18})\b", "account number"),
+    ("ID", r"\b(?:member|subscriber|policy|insurance|medicaid|medicare|plan|group)\s*(?:ID|#|no\.?|number)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "health plan member/policy ID"),
+    ("ID", r"\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*(\d{3}-?\d{2}-?\d{4})\b", "social security number"),
+    ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5})\b", "licence plate"),
+    ("ID", r"\b(?:SN|S/N|serial(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "device serial number"),
+    ("ID", r"\b(?:barcode|wristband|armband|bracelet)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{6,20})\b", "wristband/barcode number"),
+    ("ID", r"\b(?:driver'?s?\s+licen[cs]e|DL)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "driver's licence number"),
+]
+SSN_BARE = re.compile(r"(?<![\w-])(?!000|666|9\d\d)(\d{3})-(?!00)(\d{2})-(?!0000)(\d{4})(?![\w-])")
+
+
+class IdDetector(RegexDetector):
+    name = "ids"
+    entities = ("MRN", "ID")
+
+    def __init__(self) -> None:
+        self._rx = [(e, re.compile(p, I), why) for e, p, why in ID_PATTERNS]
+
+    def detect(self, a: Analysis) -> list[Span]:
+        out: list[Span] = []
+        for entity, rx, why in self._rx:
+            for m in rx.finditer(a.text):
+                value = m.group(1)
+                if why == "licence plate":
+                    if not (re.search(r"\d", value) and re.search(r"[A-Za-z]", value)):
+                        continue
+                elif not _has_digit_and_len(value, 4):
+                    continue
+                sp = span(entity, m, a.text, 0.9, self.name, why, group=1, kind=why)
+                if not any(o.overlaps(sp) for o in out):
+                    out.append(sp)
+        for m in SSN_BARE.finditer(a.text):
+            sp = span("ID", m, a.text, 0.6, self.name, "SSN-shaped number", kind="social security number")
+            if not any(o.overlaps(sp) for o in out):
+                out.append(sp)
+        return out
+
+
+PHONE = re.compile(
+    r"(?<![\w/.#-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])?\d{3}[\s.-]\d{4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?![\w/-]|\.\d)"
+    r"|(?<![\w#-])\d{10}(?![\w-])"
+)
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+TLDS = r"(?:com|org|net|edu|gov|io|co|us|uk|ca|health|care|info|me|ly|gl|app|page|site|link|fund|org\.uk)"
+URL = re.compile(
+    r"(?<![\w@.])(?:https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\." + TLDS + r"(?:/[^\s<>\"')\]]*)?)(?![\w@])",
+    I,
+)
+# Domains of health organizations (their own sites and mailboxes); the profile names the organization's exactly.
+INSTITUTIONAL_DOMAIN = re.compile(r"(?:health|med|medical|hospital|clinic|care(?!ingbridge)|childrens|children|physicians|doctors|\.gov|\.edu|doi\.org|nih|cdc|who\.int|mychart)", re.I)
+IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?![\w:])", I)
+
+
+class ContactDetector(RegexDetector):
+    name = "contact"
+    entities = ("PHONE", "EMAIL", "URL", "IP_ADDRESS")
+
+    def detect(self, a: Analysis) -> list[Span]:
+        t = a.text
+        out: list[Span] = []
+        emails = [
+            span("EMAIL", m, t, 0.95, self.name, "email address pattern", domain=m.group(0).rsplit("@", 1)[1].lower(),
+                 institutional=bool(INSTITUTIONAL_DOMAIN.search(m.group(0).rsplit("@", 1)[1])))
+            for m in EMAIL.finditer(t)
+        ]
+        out.extend(emails)
+        for m in URL.finditer(t):
+            if any(e.start <= m.start() < e.end for e in emails):
+                continue  # never a URL inside an email address
+            sp = span("URL", m, t, 0.8, self.name, "web address pattern")
+            if sp.end - sp.start < 4 or re.fullmatch(r"[\d.]+", sp.text):
+                continue
+            host = re.sub(r"^(?:https?://)?(?:www\.)?", "", sp.text, flags=I).split("/")[0].lower()
+            attrs = (("domain", host), ("institutional", bool(INSTITUTIONAL_DOMAIN.search(host))), ("path", "/" in sp.text.split("//")[-1]))
+            out.append(Span(sp.entity, sp.start, sp.end, sp.text, sp.score, sp.detector, sp.explanation, attrs))
+        for m in PHONE.finditer(t):
+            digits = re.sub(r"\D", "", m.group(0).split("x")[0].split("ext")[0])
+            if len(digits) not in (7, 10, 11) or any(o.start <= m.start() < o.end for o in out):
+                continue
+            if len(set(digits)) < 3:
+                continue
+            out.append(span("PHONE", m, t, 0.75 if len(digits) >= 10 else 0.6, self.name, f"phone number pattern ({len(digits)} digits)", digits=digits[-10:]))
+        for rx in (IPV4, IPV6):
+            for m in rx.finditer(t):
+                if m.group(0).count(".") == 3 and all(p.isdigit() for p in m.group(0).split(".")):
+                    if re.search(r"\b(?:v|version|build)\s*$", t[max(0, m.start() - 9): m.start()], I):
+                        continue
+                out.append(span("IP_ADDRESS", m, t, 0.8, self.name, "IP address pattern"))
+        return out
+
+
+ZIP = re.compile(r"\b(?:zip|zip\s*code|postal\s*code|address(?:\s+in)?|[A-Z]{2})\s*:?\s*(\d{5}(?:-\d{4})?)\b(?!\s*(?:%|people|patients|visits|babies))")
+
+
+class ZipDetector(RegexDetector):
+    name = "zip"
+    entities = ("ZIP",)
+
+    def detect(self, a: Analysis) -> list[Span]:
+        out = []
+        for m in ZIP.finditer(a.text):
+            head = a.text[m.start(): m.start(1)].strip().rstrip(":")
+            if head.isupper() and len(head) == 2 and head not in US_STATES:
+                continue
+            out.append(span("ZIP", m, a.text, 0.8, self.name, "ZIP code after 'ZIP'/'address'/state", group=1))
+        return out
+
+
+US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC".split())

@@ -1,0 +1,100 @@
+"""Places below state level: street addresses, roads, towns, counties, named schools and workplaces."""
+from __future__ import annotations
+
+import re
+
+from ..lexicon import NOT_NAMES, is_common_word
+from ..model import Span
+from ..nlp import Analysis
+from .base import span
+
+CAP = r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)?"
+PLACE_SEQ = CAP + r"(?:\s+(?:" + CAP + r"|de|del|la|of))*?"
+STREET_SUFFIX = r"(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Run|Hwy|Highway|Trail|Trl|Ter|Terrace|Cir|Circle|Pike|Loop|Row|Sq|Square)\.?"
+STREET = re.compile(r"\b(?:\d{1,6}\s+)?(?:" + CAP + r"\s+){1,3}" + STREET_SUFFIX + r"(?![\w])")
+ROAD = re.compile(r"\b(?:Route|Rte|Hwy|Highway|Interstate|I-|US|State\s+Route|County\s+Road|CR|SR|Exit)\s?-?\d{1,4}[A-Z]?\b(?:\s+(?:truck stop|exit|overpass|bridge))?")
+# Named workplaces, schools, churches and facilities: "Fennick High", "Cloverton Middle School", "Holloway Concrete".
+VENUE = re.compile(
+    r"\b(?:" + CAP + r"\s+){1,3}(?:High(?:\s+School)?|Middle\s+School|Elementary(?:\s+School)?|Academy|Prep|Assisted\s+Living|Nursing\s+Home|"
+    r"Senior\s+Living|Care\s+Center|Manor|Village|Hardware|Market|Grocery|Bakery|Diner|Cafe|Café|Concrete|Electric|Construction|Lumber|"
+    r"Plumbing|Motors|Farms?|Dairy|Co-?op|Mill|Mills|Plant|Factory|Tabernacle|Fellowship|Church|Chapel|Temple|Mosque|Synagogue|"
+    r"Elevator|Quarry|Mine|Bar|Tavern|Pub|Saloon|Ballroom|Motel|Inn|Bridge|Park|Lake|Creek|River|Ranch|Police|Fire\s+Department)\b"
+)
+COUNTY = re.compile(r"\b(?:" + CAP + r"\s+){1,2}(?:County|Parish|Township|Borough)\b")
+PREP_PLACE = re.compile(r"\b(?:from|in|near|outside(?:\s+of)?|of|out\s+past|at|to|around|by)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")
+ZIP_STATE = re.compile(r"\b[A-Z]{2}\s+\d{5}\b")
+
+INSTITUTION = re.compile(
+    r"\b(?:Hospital|Medical|Health|Healthcare|Clinic|Memorial|Center|Centre|General|Regional|Children'?s|Institute|Pavilion|"
+    r"Campus|Foundation|University|College|Atrium|Building|Bldg|Lobby|Tower|Wing|Unit|Annex|Cafeteria|Library|Auditorium|Hall)\b"
+)
+NOT_PLACES = frozenset(
+    """the a an our my his her their this that we i you he she they it me us er ed icu nicu picu or l&d ob
+    january february march april may june july august september october november december monday tuesday wednesday
+    thursday friday saturday sunday today tonight tomorrow yesterday christmas thanksgiving easter god jesus
+    covid dr mr mrs ms miss america usa us english spanish facebook instagram tiktok twitter youtube linkedin
+    god heaven room bed bay rm hall pt patient""".split()
+)
+
+
+class PlaceDetector:
+    name = "places"
+    entities = ("LOCATION",)
+    needs_nlp = True
+
+    def detect(self, a: Analysis) -> list[Span]:
+        t = a.text
+        out: list[Span] = []
+
+        def add(sp: Span) -> None:
+            if sp.end - sp.start < 3:
+                return
+            for i, o in enumerate(out):
+                if o.overlaps(sp):
+                    if sp.end - sp.start > o.end - o.start:
+                        out[i] = sp
+                    return
+            out.append(sp)
+
+        for m in STREET.finditer(t):
+            add(span("LOCATION", m, t, 0.85, self.name, "street address pattern", kind="street"))
+        for m in ROAD.finditer(t):
+            add(span("LOCATION", m, t, 0.7, self.name, "road or highway", kind="road"))
+        for m in COUNTY.finditer(t):
+            add(span("LOCATION", m, t, 0.8, self.name, "county or township", kind="county"))
+        for m in VENUE.finditer(t):
+            seg = m.group(0)
+            if INSTITUTION.search(seg) and not re.search(r"Police|Fire", seg):
+                continue
+            words = seg.split()
+            while words and (words[0].lower() in NOT_PLACES or words[0].lower() in ("meet", "welcome", "congrats", "at", "from")):
+                words.pop(0)
+            if len(words) < 2:
+                continue
+            s = m.start() + seg.index(words[0])
+            add(span("LOCATION", (s, m.end()), t, 0.75, self.name, "named school, workplace, church or landmark", kind="venue"))
+        for m in PREP_PLACE.finditer(t):
+            seg = m.group(1)
+            words = seg.split()
+            while words and words[-1].lower() in ("of", "de", "del", "la"):
+                words.pop()
+            if not words or words[0].lower() in NOT_PLACES or any(w.lower() in NOT_PLACES for w in words):
+                continue
+            if INSTITUTION.search(" ".join(words)):
+                continue
+            if len(words) == 1 and (is_common_word(words[0], 4.3) or words[0].isupper()):
+                continue
+            s = m.start(1)
+            e = s + len(" ".join(words))
+            add(span("LOCATION", (s, e), t, 0.6, self.name, "capitalised place after from/in/near", kind="prep"))
+        if a.doc is not None:
+            for ent in a.doc.ents:
+                if ent.label_ not in ("GPE", "LOC", "FAC"):
+                    continue
+                seg = ent.text
+                if INSTITUTION.search(seg) or seg.lower() in NOT_PLACES or not seg[:1].isupper() or (ent.start_char > 0 and t[ent.start_char - 1] in "#@"):
+                    continue
+                if seg.upper() == seg and len(seg) <= 3:
+                    continue
+                add(span("LOCATION", (ent.start_char, ent.end_char), t, 0.6, self.name, f"place name (spaCy {ent.label_})", kind="ner"))
+        return sorted(out, key=lambda s: s.start)

@@ -1,0 +1,166 @@
+"""posts -> detectors -> rules -> policy -> findings. Engines are built once per process; spaCy runs in batches."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .config import Config
+from .context import CueMatcher, load_cues
+from .detectors import default_detectors
+from .errors import ConfigError
+from .model import Finding, Post, Severity, Span
+from .nlp import analyze, load_model
+from .policy import Pack, load_packs
+from .profile import Profile, load_profile
+from .resources import rules_dir
+from .rules.engine import Context, RuleSet, Verdict, load_rules
+
+# Entity kinds whose spans compete for the same text: the more specific wins ("Oakridge Falls" after "from"
+# is a place, not a PERSON; an MRN is not a phone number).
+PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
+            "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "LOCATION": 3, "QUASI": 1}
+
+
+@dataclass
+class Scanner:
+    config: Config
+    rules: RuleSet
+    cues: CueMatcher
+    packs: list[Pack]
+    profile: Profile
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Scanner":
+        base = rules_dir()
+        cues = load_cues(base / "context.yaml")
+        folders = [base] + [Path(d) for d in config.rules_dirs]
+        for d in config.rules_dirs:
+            if not Path(d).is_dir():
+                raise ConfigError(f"{d}: rules folder not found")
+        rules = load_rules(folders, set(cues.names))
+        packs = load_packs(base / "packs", config.packs, config.pack_files)
+        profile = load_profile(config.profile)
+        return cls(config, rules, cues, packs, profile)
+
+    def __post_init__(self) -> None:
+        self.detectors = default_detectors()
+        self._nlp = None
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_model(self.config.model)
+        return self._nlp
+
+    # -- scanning -----------------------------------------------------------------------------------
+    def scan(self, posts: Iterable[Post]) -> Iterator[tuple[Post, list[Finding]]]:
+        """Scan posts in batches (spaCy's nlp.pipe); yields each post with its findings, in input order."""
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(post)
+            if len(batch) >= self.config.batch_size:
+                yield from self._scan_batch(batch)
+                batch = []
+        if batch:
+            yield from self._scan_batch(batch)
+
+    def _scan_batch(self, posts: list[Post]) -> Iterator[tuple[Post, list[Finding]]]:
+        items = [(p, f, t) for p in posts for f, t in p.texts()]
+        unique: dict[str, int] = {}
+        texts: list[str] = []
+        for _, _, t in items:
+            if t not in unique:  # identical texts (retweets, copies) are analysed once
+                unique[t] = len(texts)
+                texts.append(t)
+        docs = list(self.nlp.pipe(texts, batch_size=self.config.batch_size))
+        spans_cache: dict[int, tuple] = {}
+        by_post: dict[int, list[Finding]] = {id(p): [] for p in posts}
+        for post, fld, text in items:
+            i = unique[text]
+            if i not in spans_cache:
+                a = analyze(text, docs[i], self.cues)
+                spans_cache[i] = (a, self.detect(a))
+            a, spans = spans_cache[i]
+            by_post[id(post)].extend(self.judge(post, fld, a, spans))
+        for p in posts:
+            yield p, sorted(by_post[id(p)], key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
+
+    def scan_text(self, text: str, post: Post | None = None) -> list[Finding]:
+        post = post or Post(id="-", text=text)
+        return next(self._scan_batch([post]))[1]
+
+    def detect(self, a) -> list[Span]:
+        spans: list[Span] = []
+        for d in self.detectors:
+            spans.extend(d.detect(a))
+        return resolve_overlaps(spans)
+
+    def judge(self, post: Post, fld: str, a, spans: list[Span]) -> list[Finding]:
+        reply_names = tuple(n for n in _reply_names(post))
+        ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names)
+        verdicts = self.rules.evaluate(ctx)
+        return self._findings(post, fld, verdicts)
+
+    def _findings(self, post: Post, fld: str, verdicts: list[Verdict]) -> list[Finding]:
+        minimum = Severity.parse(self.config.min_severity)
+        best: dict[tuple[int, int], Verdict] = {}
+        composite: list[Verdict] = []
+        for v in verdicts:
+            if v.severity < minimum:
+                continue
+            if v.rule.type != "span":
+                composite.append(v)
+                continue
+            key = (v.span.start, v.span.end)
+            if key not in best or v.severity > best[key].severity:
+                best[key] = v
+        out: list[Finding] = []
+        for v in list(best.values()) + composite:
+            sp = v.span
+            # a span already reported at this severity or above by a span rule needs no second finding
+            if v.rule.type != "span" and any(b.span.overlaps(sp) and b.severity >= v.severity for b in best.values()):
+                continue
+            refs = tuple(f"{p.name}:{r}" for p in self.packs for r in p.refs(v.rule.code))
+            msg = v.rule.message
+            if v.disclosed:
+                msg = f"{msg} (discloses {v.disclosed})"
+            out.append(
+                Finding(
+                    rule=v.rule.code, rule_name=v.rule.name, severity=v.severity, confidence=round(sp.score * v.rule.confidence, 2),
+                    post_id=post.id, source=post.source, field=fld, start=sp.start, end=sp.end, evidence=sp.text,
+                    message=msg, explanation="; ".join(x for x in (sp.explanation, v.why) if x), policies=refs,
+                    entity=sp.entity, index=post.index, line=post.line, platform=post.platform, account=post.account,
+                    url=post.url, disclosed=v.disclosed, signals=v.signals,
+                )
+            )
+        return out
+
+
+def _reply_names(post: Post) -> list[str]:
+    author = (post.reply_to_author or "").strip().lower()
+    if not author:
+        return []
+    if author.startswith("@"):
+        return [author.lstrip("@")]
+    return [w for w in re.findall(r"[a-zà-ÿ'’-]{2,}", author)]
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep one span per stretch of text: the higher-priority entity, then the longer, then the higher score."""
+    ranked = sorted(spans, key=lambda s: (-PRIORITY.get(s.entity, 0), -(s.end - s.start), -s.score, s.start))
+    kept: list[Span] = []
+    for s in ranked:
+        clash = [k for k in kept if k.overlaps(s)]
+        if not clash:
+            kept.append(s)
+            continue
+        # quasi-identifiers may contain other spans ("the grain bin accident near Oskaloo"); keep both
+        if s.entity == "QUASI" or all(k.entity == "QUASI" for k in clash):
+            kept.append(s)
+            continue
+        # a place after "from/in" beats a PERSON guess from NER
+        if s.entity == "LOCATION" and all(k.entity == "PERSON" and k.attr("pattern") in ("ner", "first_name") for k in clash) and s.attr("kind") in ("prep", "county", "venue", "street"):
+            kept = [k for k in kept if k not in clash] + [s]
+    return sorted(kept, key=lambda s: (s.start, s.end))

@@ -1,0 +1,63 @@
+"""Word knowledge shared by detectors: first names and surnames, and how common an English word is."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[frozenset[str], frozenset[str]]:
+    """US Census first-name and surname lists shipped by the `names` package (lowercased)."""
+    firsts: set[str] = set()
+    lasts: set[str] = set()
+    try:
+        import names as _pkg
+
+        base = os.path.dirname(_pkg.__file__)
+        for fn, target, limit in (("dist.male.first", firsts, None), ("dist.female.first", firsts, None), ("dist.all.last", lasts, 30000)):
+            with open(os.path.join(base, fn), encoding="ascii", errors="ignore") as fh:
+                for i, line in enumerate(fh):
+                    if limit and i >= limit:
+                        break
+                    w = line.split(" ", 1)[0].strip().lower()
+                    if w:
+                        target.add(w)
+    except (ImportError, OSError):
+        pass
+    return frozenset(firsts), frozenset(lasts)
+
+
+def is_first_name(word: str) -> bool:
+    return word.lower() in _names()[0]
+
+
+def is_surname(word: str) -> bool:
+    return word.lower() in _names()[1]
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    """Zipf frequency of an English word (0 = unknown, 7 = 'the'); offline, from the wordfreq package."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover
+        return 0.0
+    return zipf_frequency(word, "en")
+
+
+def is_common_word(word: str, threshold: float = 4.2) -> bool:
+    return zipf(word.lower()) >= threshold
+
+
+# Words that spaCy's small model often tags as PERSON in social and clinical text but that are not names.
+NOT_NAMES = frozenset(
+    """
+    er ed icu nicu picu cvicu micu sicu or pacu ob gyn l&d rn lpn cna md np pa pt ot rt slp emt ems dr mr mrs ms
+    covid covid-19 god jesus lord lol omg lmao smh tbh rip bff pov fyp ig tiktok insta psalm amen bestie sis bro
+    fam mama papa mom dad babe baby grandma grandpa nana papa auntie uncle sir maam ma'am y'all yall hun girl boy
+    dnr npo prn stat chf copd dka cabg tavr ecmo iv mri ct cpr aed bls acls nrp pals k+ bp hr lab labs dx hx tx rx
+    team unit floor shift night day nurse nurses doc doctor patient patients pt pts sarge chief captain coach
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december today tonight tomorrow yesterday happy merry christmas thanksgiving easter
+    """.split()
+)

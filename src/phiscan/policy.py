@@ -1,0 +1,62 @@
+"""Policy packs: data files that map rule codes to the references an institution cites.
+
+`hipaa-safe-harbor` maps rules to the 18 identifiers (A)-(R) of 45 CFR 164.514(b)(2)(i); an institution's own
+social media guideline is another pack. Packs live in rules/packs/*.yaml; more can be given as files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+from .rules.schema import PACK
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    title: str
+    description: str
+    references: dict[str, tuple[str, ...]]
+    clauses: dict[str, str]
+    path: str
+
+    def refs(self, code: str) -> tuple[str, ...]:
+        return self.references.get(code, ())
+
+
+def load_pack(path: Path) -> Pack:
+    import jsonschema
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read policy pack: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    errs = sorted(jsonschema.Draft202012Validator(PACK).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errs:
+        key = ".".join(str(x) for x in errs[0].absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: key '{key}': {errs[0].message}")
+    clauses = data.get("clauses", {})
+    for code, refs in data["references"].items():
+        for r in refs:
+            if clauses and r not in clauses:
+                raise ConfigError(f"{path}: key 'references.{code}': {r!r} is not one of the pack's clauses")
+    return Pack(
+        name=data["pack"], title=data["title"], description=data.get("description", ""),
+        references={k: tuple(v) for k, v in data["references"].items()}, clauses=clauses, path=str(path),
+    )
+
+
+def load_packs(folder: Path, names: list[str], extra_files: list[str] = ()) -> list[Pack]:
+    available = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+    packs = []
+    for n in names:
+        if n not in available:
+            raise ConfigError(f"unknown policy pack {n!r} (available: {', '.join(sorted(available))}; or give a file with --pack-file)")
+        packs.append(load_pack(available[n]))
+    packs.extend(load_pack(Path(f)) for f in extra_files)
+    return packs

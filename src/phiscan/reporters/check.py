@@ -1,0 +1,43 @@
+"""`phiscan check` output: the post with findings highlighted, each with rule, policy, why, and a rewrite."""
+from __future__ import annotations
+
+from ..masking import mask
+from ..model import Finding, Severity
+
+STYLE = {"high": "bold white on red", "medium": "black on yellow", "low": "underline cyan"}
+
+
+def render_check(text: str, findings: list[Finding], scanner, redact: bool = False) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    con = Console(highlight=False)
+    main = [f for f in findings if f.field == "text"]
+    body = Text(text if not redact else "")
+    if not redact:
+        for f in sorted(main, key=lambda f: f.severity):
+            body.stylize(STYLE[str(f.severity)], f.start, f.end)
+    blocking = [f for f in findings if f.severity >= Severity.MEDIUM]
+    title = "[bold red]PHI found: do not post as written[/]" if blocking else ("[yellow]Review the notes below[/]" if findings else "[green]No PHI found[/]")
+    if not redact:
+        con.print(Panel(body, title=title, title_align="left"))
+    else:
+        con.print(title)
+    for f in sorted(findings, key=lambda f: (-int(f.severity), f.start)):
+        ev = mask(f.evidence) if redact else f.evidence
+        loc = f"{f.field}:{f.start}-{f.end}"
+        line = Text()
+        line.append(f"{str(f.severity).upper():6} ", style=STYLE[str(f.severity)])
+        line.append(f"{f.rule} {f.rule_name} ", style="bold")
+        line.append(f"{ev!r} ({loc})\n")
+        line.append(f"       {f.message}\n")
+        line.append(f"       why: {f.explanation}\n", style="dim")
+        if f.policies:
+            line.append("       policy: " + "; ".join(f.policies) + "\n", style="dim")
+        con.print(line)
+    if blocking and not redact:
+        from ..rewrite import suggest_rewrite
+
+        con.print(Panel(Text(suggest_rewrite(text, findings)), title="Safer rewrite (identifiers replaced)", title_align="left", border_style="green"))
+        con.print("Even without identifiers, check that the story cannot be recognised; see `phiscan rules show CODE`.")

@@ -1,0 +1,352 @@
+"""Rules: YAML files under rules/ that decide what a span (or a set of spans) means in context.
+
+A span rule lists the detector entities it judges and an ordered list of `levels`; the first level whose
+`when` condition holds sets the severity ("drop" discards the span). Composite rules combine signals
+(quasi-identifiers with a care context); reply rules catch replies that confirm a commenter is a patient.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import ConfigError
+from ..model import Post, Severity, Span
+from ..nlp import Analysis
+from .schema import RULE
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    title: str
+    message: str
+    type: str
+    entities: tuple[str, ...]
+    severity: Severity
+    confidence: float
+    levels: tuple[dict, ...]
+    composite: dict
+    docs: dict
+    cases: tuple[dict, ...]
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "name": self.name, "title": self.title, "message": self.message, "type": self.type,
+            "entities": list(self.entities), "severity": str(self.severity), "docs": dict(self.docs),
+        }
+
+
+@dataclass
+class Verdict:
+    rule: Rule
+    span: Span
+    severity: Severity
+    why: str
+    signals: tuple[str, ...] = ()
+    disclosed: str | None = None
+
+
+@dataclass
+class Context:
+    """What a condition can look at: the analysed text, the post, the org profile and the other spans."""
+
+    a: Analysis
+    post: Post
+    spans: list[Span]
+    profile_match: Callable[[Span], set[str]]
+    field: str = "text"
+    _identifiable: bool | None = None
+    reply_names: tuple[str, ...] = ()
+
+    @property
+    def identifiable(self) -> bool:
+        if self._identifiable is None:
+            kinds = {"PERSON", "HASHTAG", "ROOM", "MRN", "ID", "PHONE", "EMAIL", "HANDLE", "LOCATION", "ZIP", "QUASI"}
+            self._identifiable = any(s.entity in kinds or (s.entity == "AGE" and s.attr("over_89")) for s in self.spans if not s.attr("dropped"))
+        return self._identifiable
+
+
+def _window(cond: dict) -> str | int:
+    return cond.get("window", "sentence")
+
+
+def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
+    """Evaluate a condition (all keys must hold) for a span."""
+    if not cond:
+        return True
+    a = ctx.a
+    w = _window(cond)
+    for key, val in cond.items():
+        if key == "window":
+            continue
+        if key == "near" and not any(a.near(c, sp.start, sp.end, w) for c in val):
+            return False
+        if key == "not_near" and any(a.near(c, sp.start, sp.end, w) for c in val):
+            return False
+        if key == "post_has" and not any(c in a.cues for c in val):
+            return False
+        if key == "post_lacks" and any(c in a.cues for c in val):
+            return False
+        if key == "attr":
+            for k, v in val.items():
+                got = sp.attr(k)
+                if isinstance(v, list):
+                    if got not in v:
+                        return False
+                elif got != v:
+                    return False
+        # before/after patterns are case-sensitive ("PT" is a therapist, "pt" a patient); use (?i:...) where not
+        if key == "before" and not re.search("(?:" + val + r")\s*$", a.text[max(0, sp.start - 60): sp.start]):
+            return False
+        if key == "after" and not re.match(r"\s*(?:" + val + ")", a.text[sp.end: sp.end + 60]):
+            return False
+        if key == "account" and (ctx.post.account_type or "") != val:
+            return False
+        if key == "profile" and not (ctx.profile_match(sp) & set(val)):
+            return False
+        if key == "identifiable" and ctx.identifiable != val:
+            return False
+        if key == "reply_author":
+            hit = any(n and (n in sp.text.lower() or sp.text.lower().lstrip("@") in n) for n in ctx.reply_names)
+            if hit != val:
+                return False
+        if key == "any" and not any(check(c, sp, ctx) for c in val):
+            return False
+    return True
+
+
+class RuleSet:
+    def __init__(self, rules: list[Rule]):
+        self.rules = sorted(rules, key=lambda r: r.code)
+        self.by_code = {r.code: r for r in self.rules}
+        self.span_rules: dict[str, list[Rule]] = {}
+        for r in self.rules:
+            if r.type == "span":
+                for e in r.entities:
+                    self.span_rules.setdefault(e, []).append(r)
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, code: str) -> Rule:
+        key = code.upper()
+        if key in self.by_code:
+            return self.by_code[key]
+        for r in self.rules:
+            if r.name == code:
+                return r
+        raise KeyError(code)
+
+    def evaluate(self, ctx: Context) -> list[Verdict]:
+        out: list[Verdict] = []
+        kept: list[Span] = []
+        for sp in ctx.spans:
+            for rule in self.span_rules.get(sp.entity, ()):
+                sev, why = _level(rule, sp, ctx)
+                if sev is None:
+                    continue
+                v = Verdict(rule, sp, sev, why)
+                if sp.entity == "DATE" and sp.attr("relative") and ctx.post.created_at is not None:
+                    v.disclosed = resolve_relative(sp, ctx.post)
+                out.append(v)
+                kept.append(sp)
+        for rule in self.rules:
+            if rule.type == "composite":
+                out.extend(_composite(rule, ctx, out))
+            elif rule.type == "reply":
+                out.extend(_reply(rule, ctx))
+        return out
+
+
+def _level(rule: Rule, sp: Span, ctx: Context) -> tuple[Severity | None, str]:
+    for lvl in rule.levels:
+        if check(lvl.get("when"), sp, ctx):
+            if lvl["severity"] == "drop":
+                return None, lvl.get("why", "")
+            return Severity.parse(lvl["severity"]), lvl.get("why", "")
+    return rule.severity, ""
+
+
+def _signal_name(sp: Span) -> str:
+    kind = sp.attr("kind")
+    if sp.entity == "AGE":
+        return "age"
+    if sp.entity == "QUASI":
+        return f"quasi:{kind}"
+    if sp.entity == "LOCATION":
+        return f"place:{kind}"
+    return sp.entity.lower()
+
+
+def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdict]:
+    spec = rule.composite
+    req = spec.get("requires")
+    probe = Span("POST", 0, len(ctx.a.text), "", 1.0, "post", "")
+    if req and not check(req, probe, ctx):
+        return []
+    signals = set(spec.get("signals", []))
+    anchors = set(spec.get("anchors", []))
+    dropped_places = {(v.span.start, v.span.end) for v in verdicts if v.span.entity == "LOCATION"}
+    members: list[Span] = []
+    for sp in ctx.spans:
+        name = _signal_name(sp)
+        base = name.split(":")[0]
+        if name in signals or base in signals:
+            if sp.entity == "LOCATION" and (sp.start, sp.end) not in dropped_places:
+                continue  # the location rule judged it not about a patient (an event venue, the writer's home)
+            if sp.entity == "AGE" and sp.attr("over_89"):
+                continue
+            members.append(sp)
+    names = {_signal_name(s) for s in members}
+    cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
+    n_anchor = sum(1 for s in members if _signal_name(s) in anchors or _signal_name(s).split(":")[0] in anchors)
+    total = len({n.split(":")[0] if not n.startswith("quasi") else n for n in names}) + len(cue_hits)
+    if n_anchor < spec.get("min_anchors", 1) or total < spec.get("min_signals", 2):
+        return []
+    why = "signals that combine: " + ", ".join(sorted({n.replace(":", " ") for n in names} | {f"{c} words" for c in cue_hits}))
+    sig = tuple(sorted(names | set(cue_hits)))
+    return [Verdict(rule, sp, rule.severity, why, signals=sig) for sp in sorted(members, key=lambda s: s.start)]
+
+
+def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
+    """A reply to a named commenter that speaks of their care discloses that they are a patient."""
+    a, post = ctx.a, ctx.post
+    if ctx.field != "text":
+        return []
+    addressed: list[Span] = []
+    lead = re.match(r"\s*(@[A-Za-z0-9_]{2,30})", a.text)
+    if lead:
+        addressed.append(Span("HANDLE", lead.start(1), lead.end(1), lead.group(1), 0.9, "reply", "handle the reply is addressed to"))
+    author = (post.reply_to_author or "").strip()
+    if author:
+        first = author.lstrip("@").split()[0] if not author.startswith("@") else None
+        if first and len(first) > 1:
+            for m in re.finditer(r"(?<!\w)" + re.escape(first) + r"(?!\w)", a.text, re.I):
+                addressed.append(Span("PERSON", m.start(), m.end(), m.group(0), 0.8, "reply", "name of the commenter replied to"))
+        elif author.startswith("@"):
+            for m in re.finditer(re.escape(author), a.text, re.I):
+                if not any(s.start == m.start() for s in addressed):
+                    addressed.append(Span("HANDLE", m.start(), m.end(), m.group(0), 0.9, "reply", "handle of the commenter replied to"))
+    if not addressed and not (post.reply_to_author or post.in_reply_to):
+        vocative = re.match(r"\s*(?:Hi|Hey|Hello|Dear)?\s*([A-Z][a-z]+),", a.text)
+        if vocative and vocative.group(1).lower() not in ("hi", "hey", "thanks", "thank", "yes", "no", "ok", "sorry", "congrats"):
+            addressed.append(Span("PERSON", vocative.start(1), vocative.end(1), vocative.group(1), 0.6, "reply", "name the reply opens with"))
+    if not addressed:
+        return []
+    probe = Span("POST", 0, len(a.text), "", 1.0, "post", "")
+    req = rule.composite.get("requires")
+    if req and not check(req, probe, ctx):
+        return []
+    out = []
+    seen = set()
+    for sp in addressed:
+        if (sp.start, sp.end) in seen:
+            continue
+        seen.add((sp.start, sp.end))
+        out.append(Verdict(rule, sp, rule.severity, "the reply speaks of this person's care", signals=("reply", "care confirmation")))
+    return out
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def resolve_relative(sp: Span, post: Post) -> str | None:
+    """Turn 'last night' / 'yesterday' / 'last Tuesday' / '3 days ago' into the date it discloses."""
+    if post.created_at is None:
+        return None
+    day = post.created_at.date()
+    t = sp.text.lower()
+    if "yesterday" in t or "last night" in t or "ayer" in t or "anoche" in t or "hôm qua" in t or "kahapon" in t or "kagabi" in t:
+        d = day - timedelta(days=1)
+    elif "tomorrow" in t or "mañana" in t:
+        d = day + timedelta(days=1)
+    elif any(w in t for w in ("today", "tonight", "this morning", "this afternoon", "this evening", "this am", "this pm", "hoy", "hôm nay", "ngayon")):
+        d = day
+    else:
+        m = re.search(r"(\d+|a|one|two|three|four|five|six|seven|ten)\s+(day|night|week)s?\s+ago", t)
+        words = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+        if m:
+            n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+            d = day - timedelta(days=n * (7 if m.group(2) == "week" else 1))
+        else:
+            wd = next((i for i, w in enumerate(WEEKDAYS) if w in t), None)
+            if wd is None:
+                return None
+            back = (day.weekday() - wd) % 7 or 7
+            d = day - timedelta(days=back)
+    return d.isoformat()
+
+
+def load_rule_file(path: Path) -> Rule:
+    import jsonschema
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a rule file must be a mapping")
+    validator = jsonschema.Draft202012Validator(RULE)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: key '{key}': {e.message}")
+    rtype = data.get("type", "span")
+    if rtype == "span" and not data.get("entities"):
+        raise ConfigError(f"{path}: key 'entities': a span rule needs the detector entities it judges")
+    return Rule(
+        code=data["code"], name=data["name"], title=data["title"], message=data["message"], type=rtype,
+        entities=tuple(data.get("entities", ())), severity=Severity.parse(data["severity"]),
+        confidence=float(data.get("confidence", 0.8)), levels=tuple(data.get("levels", ())),
+        composite=data.get("composite", {}), docs=data["docs"], cases=tuple(data["cases"]), path=str(path),
+    )
+
+
+def load_rules(folders: list[Path], cue_names: set[str] | None = None) -> RuleSet:
+    rules: dict[str, Rule] = {}
+    for folder in folders:
+        files = sorted(folder.glob("PHI*.yaml")) + sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("PHI") and p.name != "context.yaml")
+        for f in files:
+            if f.name == "context.yaml":
+                continue
+            r = load_rule_file(f)
+            if r.code in rules and rules[r.code].path != r.path and Path(rules[r.code].path).parent == f.parent:
+                raise ConfigError(f"{f}: key 'code': {r.code} is also defined in {rules[r.code].path}")
+            if cue_names is not None:
+                _check_cues(r, cue_names)
+            rules[r.code] = r  # a later folder (an institution's) overrides a packaged rule of the same code
+    return RuleSet(list(rules.values()))
+
+
+def _check_cues(rule: Rule, cue_names: set[str]) -> None:
+    def walk(cond: dict | None, where: str) -> None:
+        if not cond:
+            return
+        for k in ("near", "not_near", "post_has", "post_lacks"):
+            for c in cond.get(k, []):
+                if c not in cue_names:
+                    raise ConfigError(f"{rule.path}: key '{where}.{k}': unknown cue list {c!r} (known: {', '.join(sorted(cue_names))})")
+        for i, sub in enumerate(cond.get("any", [])):
+            walk(sub, f"{where}.any.{i}")
+
+    for i, lvl in enumerate(rule.levels):
+        walk(lvl.get("when"), f"levels.{i}.when")
+    walk(rule.composite.get("requires"), "composite.requires")
+    for c in rule.composite.get("cue_signals", []):
+        if c not in cue_names:
+            raise ConfigError(f"{rule.path}: key 'composite.cue_signals': unknown cue list {c!r}")

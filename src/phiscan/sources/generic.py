@@ -1,0 +1,319 @@
+"""Generic inputs: text and Markdown files (one post each, optional YAML front matter), JSONL, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+import yaml
+
+from ..model import Media, Post, ReadError
+from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text
+
+TEXT_COLUMNS = ("text", "message", "post", "content", "body", "caption", "comment", "full_text", "post_text", "message_text")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse the common timestamp shapes into an aware datetime (UTC when the zone is not stated)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
+        n = float(value)
+        if n > 1e11:  # milliseconds
+            n /= 1000.0
+        return datetime.fromtimestamp(n, tz=timezone.utc)
+    else:
+        s = str(value).strip()
+        dt = None
+        try:
+            dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in ("%a %b %d %H:%M:%S %z %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%Y-%m-%d"):
+                try:
+                    dt = datetime.strptime(s, fmt)
+                    break
+                except ValueError:
+                    continue
+        if dt is None:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def _account_fields(value: Any) -> tuple[str | None, str | None]:
+    """`account` may be an account name or, in labeled sets, the account type."""
+    if value is None:
+        return None, None
+    s = str(value)
+    if s.lower() in ("official", "staff"):
+        return None, s.lower()
+    return s, None
+
+
+def post_from_record(rec: dict, source: str, index: int, line: int | None = None) -> Post:
+    """Build a Post from a generic record (the JSONL contract: id, text, created_at, platform, account, in_reply_to)."""
+    text = rec.get("text")
+    if not isinstance(text, str):
+        raise ValueError("record has no string field 'text'")
+    pid = rec.get("id")
+    pid = str(pid) if pid not in (None, "") else f"{source}#{index}"
+    account, account_type = _account_fields(rec.get("account"))
+    account_type = rec.get("account_type") or account_type
+    reply = rec.get("in_reply_to")
+    in_reply_to = reply_author = reply_text = None
+    if isinstance(reply, dict):
+        reply_author = reply.get("author")
+        reply_text = reply.get("text")
+        in_reply_to = reply.get("id") or reply_author
+    elif reply not in (None, ""):
+        in_reply_to = str(reply)
+    reply_author = rec.get("reply_to_author", reply_author)
+    media = []
+    for m in rec.get("media") or []:
+        if isinstance(m, dict):
+            media.append(Media(uri=m.get("uri") or m.get("url"), kind=m.get("type"), alt=m.get("alt")))
+    fields = []
+    for key in ("alt", "alt_text", "caption", "content_warning", "title"):
+        v = rec.get(key)
+        if isinstance(v, str) and v.strip():
+            fields.append((key, v))
+    return Post(
+        id=pid,
+        text=text,
+        platform=rec.get("platform"),
+        account=account,
+        account_type=account_type,
+        url=rec.get("url"),
+        created_at=parse_time(rec.get("created_at")),
+        author=rec.get("author"),
+        in_reply_to=in_reply_to,
+        reply_to_author=reply_author,
+        reply_to_text=reply_text,
+        media=tuple(media),
+        fields=tuple(fields),
+        source=source,
+        index=index,
+        line=line,
+    )
+
+
+def iter_lines(entry: Entry, encoding: str | None) -> Iterator[tuple[int, str | InputError]]:
+    """Yield (line number, text) streaming; a line that does not decode yields an InputError and the rest go on."""
+    with entry.open() as fh:
+        for n, raw in enumerate(fh, 1):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield n, raw.decode(encoding or "utf-8")
+            except (UnicodeDecodeError, LookupError):
+                yield n, InputError(entry.display, f"line {n}", "invalid UTF-8; line skipped")
+
+
+class JsonlLoader:
+    name = "jsonl"
+    description = "JSON Lines: one post per line with id, text, optional created_at, platform, account, in_reply_to"
+
+    def claim(self, tree: Tree, entries: list[Entry], forced: bool = False) -> list[Entry]:
+        out = []
+        for e in entries:
+            if forced or e.suffix in (".jsonl", ".ndjson"):
+                out.append(e)
+            elif e.suffix == ".json" and tree.single_file:
+                head = e.head(512).lstrip()
+                if head.startswith(b"{") and b"\n{" in e.head(65536) and b'"text"' in e.head(65536):
+                    out.append(e)
+        return out
+
+    def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
+        for e in entries:
+            index = 0
+            for n, line in iter_lines(e, options.encoding):
+                if isinstance(line, InputError):
+                    yield line.to_error()
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                    if not isinstance(rec, dict):
+                        raise ValueError("line is not a JSON object")
+                    yield post_from_record(rec, e.display, index, n)
+                except RecursionError:
+                    yield ReadError(e.display, f"line {n}", "JSON nested too deeply; line skipped")
+                except json.JSONDecodeError as exc:
+                    yield ReadError(e.display, f"line {n}, column {exc.colno}", f"malformed JSON: {exc.msg}; line skipped")
+                except ValueError as exc:
+                    yield ReadError(e.display, f"line {n}", f"{exc}; line skipped")
+                index += 1
+
+
+def split_front_matter(text: str) -> tuple[dict, str, int]:
+    """Return (front matter, body, offset of body in text). Front matter is YAML between '---' lines."""
+    if not text.startswith("---"):
+        return {}, text, 0
+    lines = text.splitlines(keepends=True)
+    if lines[0].strip() != "---":
+        return {}, text, 0
+    offset = len(lines[0])
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            raw = "".join(lines[1:i])
+            body_offset = offset + len(raw) + len(lines[i])
+            meta = yaml.safe_load(raw) or {}
+            if not isinstance(meta, dict):
+                raise ValueError("front matter is not a mapping")
+            return meta, text[body_offset:], body_offset
+    raise ValueError("front matter has no closing '---'")
+
+
+class TextLoader:
+    name = "text"
+    description = "Text or Markdown files, one post each; optional YAML front matter (platform, publish_at, author, alt)"
+
+    def claim(self, tree: Tree, entries: list[Entry], forced: bool = False) -> list[Entry]:
+        return [e for e in entries if forced or e.suffix in (".txt", ".md", ".markdown")]
+
+    def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
+        for e in entries:
+            try:
+                text = decode_text(e.read_bytes(), e.display, options.encoding)
+            except InputError as exc:
+                yield exc.to_error()
+                continue
+            if not text.strip():
+                yield ReadError(e.display, "", "empty file; nothing to scan")
+                continue
+            try:
+                meta, body, offset = split_front_matter(text)
+            except (yaml.YAMLError, ValueError) as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f"line {mark.line + 1}" if mark is not None else "front matter"
+                yield ReadError(e.display, where, f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}")
+                continue
+            line = text[:offset].count("\n") + 1
+            fields = []
+            for key in ("alt", "alt_text", "caption", "content_warning", "title"):
+                v = meta.get(key)
+                if isinstance(v, str) and v.strip():
+                    fields.append((key, v))
+                elif isinstance(v, list):
+                    fields.extend((f"{key}[{i}]", str(x)) for i, x in enumerate(v) if x)
+            media = meta.get("media")
+            media_t = tuple(Media(uri=str(m)) for m in media) if isinstance(media, list) else ()
+            account, account_type = _account_fields(meta.get("account"))
+            yield Post(
+                id=str(meta.get("id") or e.name),
+                text=body,
+                platform=meta.get("platform"),
+                account=account,
+                account_type=meta.get("account_type") or account_type,
+                kind="scheduled" if meta.get("publish_at") else "post",
+                url=meta.get("url"),
+                created_at=parse_time(meta.get("publish_at") or meta.get("created_at") or meta.get("date")),
+                author=meta.get("author"),
+                media=media_t,
+                fields=tuple(fields),
+                source=e.display,
+                index=0,
+                line=line,
+            )
+
+
+def sniff_dialect(sample: str) -> csv.Dialect | type[csv.Dialect]:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        return csv.excel
+
+
+def pick_column(headers: list[str], wanted: str | None, candidates: tuple[str, ...]) -> str | None:
+    low = {h.strip().lower(): h for h in headers if h}
+    if wanted:
+        return low.get(wanted.strip().lower())
+    for c in candidates:
+        if c in low:
+            return low[c]
+    return None
+
+
+class CsvLoader:
+    name = "csv"
+    description = "Generic CSV/TSV with a header and a text column (text, message, post, content, ...; or --text-column)"
+
+    def claim(self, tree: Tree, entries: list[Entry], forced: bool = False) -> list[Entry]:
+        return [e for e in entries if forced or e.suffix in (".csv", ".tsv")]
+
+    def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
+        for e in entries:
+            try:
+                text = decode_text(e.read_bytes(), e.display, options.encoding)
+            except InputError as exc:
+                yield exc.to_error()
+                continue
+            if not text.strip():
+                yield ReadError(e.display, "", "empty file; nothing to scan")
+                continue
+            dialect = sniff_dialect(text[:8192])
+            reader = csv.reader(io.StringIO(text, newline=""), dialect)
+            try:
+                headers = next(reader)
+            except csv.Error as exc:
+                yield ReadError(e.display, "line 1", f"malformed CSV header: {exc}")
+                continue
+            col = pick_column(headers, options.text_column, TEXT_COLUMNS)
+            if col is None:
+                hint = f"no column named {options.text_column!r}" if options.text_column else "no text column found"
+                yield ReadError(e.display, "line 1", f"{hint}; columns are: {', '.join(h for h in headers if h)} (use --text-column)")
+                continue
+            yield from rows_to_posts(reader, headers, col, e.display)
+
+
+def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> Iterator[Item]:
+    idx = headers.index(text_col)
+    low = [h.strip().lower() for h in headers]
+
+    def get(row: list[str], *names: str) -> str | None:
+        for n in names:
+            if n in low and low.index(n) < len(row):
+                v = row[low.index(n)]
+                if v:
+                    return v
+        return None
+
+    index = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield ReadError(display, f"line {line}", f"malformed CSV row: {exc}; row skipped")
+            continue
+        if not row or not any(row):
+            continue
+        if len(row) != len(headers):
+            yield ReadError(display, f"line {line}", f"row has {len(row)} fields, header has {len(headers)}; row scanned as far as it goes")
+        text = row[idx] if idx < len(row) else ""
+        if text.strip():
+            account, account_type = _account_fields(get(row, "account"))
+            yield Post(
+                id=get(row, "id", "post_id") or f"{display}#{index}",
+                text=text,
+                platform=get(row, "platform"),
+                account=account,
+                account_type=account_type,
+                url=get(row, "url", "link", "permalink"),
+                created_at=parse_time(get(row, "created_at", "date", "timestamp")),
+                author=get(row, "author"),
+                in_reply_to=get(row, "in_reply_to"),
+                source=display,
+                index=index,
+                line=line,
+            )
+        index += 1
