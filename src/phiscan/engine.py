@@ -95,7 +95,7 @@ class Scanner:
         spans: list[Span] = []
         for d in self.detectors:
             spans.extend(d.detect(a))
-        return resolve_overlaps(spans)
+        return link_names(resolve_overlaps(spans))
 
     def judge(self, post: Post, fld: str, a, spans: list[Span]) -> list[Finding]:
         reply_names = tuple(n for n in _reply_names(post))
@@ -145,6 +145,25 @@ def _reply_names(post: Post) -> list[str]:
     if author.startswith("@"):
         return [author.lstrip("@")]
     return [w for w in re.findall(r"[a-zà-ÿ'’-]{2,}", author)]
+
+
+def link_names(spans: list[Span]) -> list[Span]:
+    """Mark links whose address carries a person's name found in the post (or a census first name)."""
+    from dataclasses import replace
+
+    from .lexicon import is_first_name
+
+    tokens = {w.lower() for s in spans if s.entity in ("PERSON", "HASHTAG") for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", s.attr("name") or s.text)}
+    tokens -= {"mr", "mrs", "miss", "baby", "pray", "for", "strong", "team"}
+    out = []
+    for s in spans:
+        if s.entity == "URL" and s.attr("path"):
+            path = s.text.split("//")[-1].split("/", 1)[-1].lower()
+            parts = re.split(r"[^a-z]+", path)
+            if any(t in path for t in tokens) or any(len(p) > 2 and is_first_name(p) for p in parts):
+                s = replace(s, attrs=tuple(sorted(dict(s.attrs, names_person=True).items())))
+        out.append(s)
+    return out
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:

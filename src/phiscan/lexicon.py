@@ -59,5 +59,6 @@ NOT_NAMES = frozenset(
     team unit floor shift night day nurse nurses doc doctor patient patients pt pts sarge chief captain coach
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december today tonight tomorrow yesterday happy merry christmas thanksgiving easter
+    bsn msn dnp ccrn cen cpn rnc faan facs facp mba mph phd mha fnp aprn lcsw rd ibclc cnm crna np-c pa-c
     """.split()
 )

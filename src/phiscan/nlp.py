@@ -75,6 +75,10 @@ class Analysis:
             e = max(e, self.sentence(max(start, end - 1))[1])
         elif window == "clause":
             s, e = self.clause(start, end)
+        elif window == "context":  # the sentence and its neighbours
+            i = bisect.bisect_right(self._sent_starts, start) - 1
+            lo, hi = max(0, i - 1), min(len(self.sents) - 1, i + 1)
+            s, e = (self.sents[lo][0], self.sents[hi][1]) if self.sents else (0, len(self.text))
         else:
             s, e = start - int(window), end + int(window)
         return any(h[0] < e and h[1] > s and not (h[0] >= start and h[1] <= end) for h in hits)

@@ -56,7 +56,8 @@ HASHTAG_SUFFIX = re.compile(r"^(.+?)(?:Strong|Walks|Walk|GoesHome|Home|Fights|Fi
 CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+")
 INSTITUTION_WORDS = re.compile(
     r"\b(?:hospital|medical|health|healthcare|clinic|memorial|center|centre|general|regional|children's|childrens|institute|"
-    r"pavilion|campus|foundation|university|college|school|church|county|city|valley|unit|team|department|dept|ward|wing|tower)\b",
+    r"pavilion|campus|foundation|university|college|school|church|county|city|valley|unit|team|department|dept|ward|wing|tower|"
+    r"lobby|atrium|room|hall|building|bldg|suite|answers|podcast|show|episode|award|awards|fund|scholarship|lecture|library)\b",
     re.I,
 )
 HASHTAG_GENERIC = frozenset(
@@ -170,7 +171,7 @@ class NameDetector:
                     continue
                 if not any(w[:1].isupper() for w in words):
                     continue
-                if INSTITUTION_WORDS.search(seg):
+                if INSTITUTION_WORDS.search(seg) or INSTITUTION_WORDS.match(t[e:e + 20].lstrip()):
                     continue
                 add(span("PERSON", (s, e), t, 0.7, self.name, "person name (spaCy NER)", pattern="ner"))
 
@@ -217,6 +218,8 @@ class NameDetector:
         # 6. The same name elsewhere in the post ("#TeamAma" ... "ama never missed").
         known = {}
         for sp in out:
+            if sp.entity == "PERSON" and sp.attr("pattern") not in ("patient", "relative", "last_first", "board") and sp.attr("title_kind") != "person":
+                continue  # only names found with strong evidence are looked for again
             nm = sp.attr("name") if sp.entity == "HASHTAG" else sp.text
             for w in re.findall(r"[A-Za-zÀ-ÿ'’-]{3,}", nm or ""):
                 lw = w.lower()

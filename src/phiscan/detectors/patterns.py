@@ -76,7 +76,7 @@ class DateDetector(RegexDetector):
                 if kind == "month_day" and re.match(r"May\s", m.group(0)) and not re.match(r"May\s+\d", m.group(0)):
                     continue
                 before = a.text[max(0, m.start() - 12): m.start()]
-                attrs = {"kind": kind, "relative": False}
+                attrs = {"kind": kind, "relative": False, "exact": kind not in ("weekday", "month", "ordinal_day")}
                 if DOB_CONTEXT.search(before):
                     attrs["dob"] = True
                 sp = span("DATE", m, a.text, 0.85 if kind not in ("weekday", "month", "ordinal_day") else 0.6, self.name,
@@ -87,14 +87,14 @@ class DateDetector(RegexDetector):
         for m in self._weekday_ci.finditer(a.text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            sp = span("DATE", m, a.text, 0.5, self.name, "date pattern (weekday)", kind="weekday", relative=False)
+            sp = span("DATE", m, a.text, 0.5, self.name, "date pattern (weekday)", kind="weekday", relative=False, exact=False)
             taken.append((sp.start, sp.end))
             out.append(sp)
         for rx, kind in self._rel:
             for m in rx.finditer(a.text):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
-                sp = span("DATE", m, a.text, 0.5, self.name, f"relative date ({kind})", kind=kind, relative=True)
+                sp = span("DATE", m, a.text, 0.5, self.name, f"relative date ({kind})", kind=kind, relative=True, exact=False)
                 taken.append((sp.start, sp.end))
                 out.append(sp)
         return sorted(out, key=lambda s: s.start)
@@ -149,7 +149,7 @@ class AgeDetector(RegexDetector):
 
 
 ROOM_WORD = r"(?:room|rm|bed|bay|pod|stretcher|cubicle|cubby|hall|hallway|phòng|cuarto|habitaci[oó]n|cama|kama|kwarto)"
-ROOM_NUM = r"#?\s?(?:[A-Z]?\d{1,4}(?:-?[A-Z](?![a-z]))?|[A-Z](?![a-z]))"
+ROOM_NUM = r"#?\s?(?:(?-i:[A-Z])?\d{1,4}(?:-?(?-i:[A-Z])(?![a-z]))?|(?<=\s)(?-i:[A-Z])(?![A-Za-z]))"
 
 
 class RoomDetector(RegexDetector):

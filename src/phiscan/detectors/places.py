@@ -9,7 +9,7 @@ from ..nlp import Analysis
 from .base import span
 
 CAP = r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)?"
-PLACE_SEQ = CAP + r"(?:\s+(?:" + CAP + r"|de|del|la|of))*?"
+PLACE_SEQ = CAP + r"(?:\s+(?:" + CAP + r"|de|del|la))*"
 STREET_SUFFIX = r"(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Run|Hwy|Highway|Trail|Trl|Ter|Terrace|Cir|Circle|Pike|Loop|Row|Sq|Square)\.?"
 STREET = re.compile(r"\b(?:\d{1,6}\s+)?(?:" + CAP + r"\s+){1,3}" + STREET_SUFFIX + r"(?![\w])")
 ROAD = re.compile(r"\b(?:Route|Rte|Hwy|Highway|Interstate|I-|US|State\s+Route|County\s+Road|CR|SR|Exit)\s?-?\d{1,4}[A-Z]?\b(?:\s+(?:truck stop|exit|overpass|bridge))?")
@@ -21,7 +21,7 @@ VENUE = re.compile(
     r"Elevator|Quarry|Mine|Bar|Tavern|Pub|Saloon|Ballroom|Motel|Inn|Bridge|Park|Lake|Creek|River|Ranch|Police|Fire\s+Department)\b"
 )
 COUNTY = re.compile(r"\b(?:" + CAP + r"\s+){1,2}(?:County|Parish|Township|Borough)\b")
-PREP_PLACE = re.compile(r"\b(?:from|in|near|outside(?:\s+of)?|of|out\s+past|at|to|around|by)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")
+PREP_PLACE = re.compile(r"(?:\b(?:from|in|near|outside(?:\s+of)?|out\s+past|at|to|around|by)|,\s+of)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")
 ZIP_STATE = re.compile(r"\b[A-Z]{2}\s+\d{5}\b")
 
 INSTITUTION = re.compile(
@@ -33,7 +33,12 @@ NOT_PLACES = frozenset(
     january february march april may june july august september october november december monday tuesday wednesday
     thursday friday saturday sunday today tonight tomorrow yesterday christmas thanksgiving easter god jesus
     covid dr mr mrs ms miss america usa us english spanish facebook instagram tiktok twitter youtube linkedin
-    god heaven room bed bay rm hall pt patient""".split()
+    god heaven room bed bay rm hall pt patient north south east west northeast northwest southeast southwest
+    africa antarctica asia europe australia canada mexico china india japan france germany italy spain england
+    alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois
+    indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri
+    montana nebraska nevada hampshire jersey york carolina dakota ohio oklahoma oregon pennsylvania rhode tennessee
+    texas utah vermont virginia washington wisconsin wyoming midwest""".split()
 )
 
 

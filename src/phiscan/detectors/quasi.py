@@ -18,7 +18,7 @@ OCCUPATIONS = (
     r"bartender|waitress|cashier|clerk|pharmacist|veterinarian|vet|veteran|war\s+vet|marine|soldier|student|fourth-grader|\w+-grader|"
     r"valedictorian|homecoming\s+queen|CT\s+technologist|technologist|CFO|CEO|owner|shop\s+owner|store\s+owner"
 )
-OCCUPATION = re.compile(r"\b" + MOD + r"{0,3}(?:" + OCCUPATIONS + r")s?\b(?:\s+(?:from|at|of|for)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s?){1,3})?", re.I)
+OCCUPATION = re.compile(r"\b(?:(?:the|a|an|our|their)\s+)?(?:[A-Z][\w'’-]+\s+){0,2}" + MOD + r"{0,3}(?:" + OCCUPATIONS + r")s?\b(?:\s+(?:from|at|of|for)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s?){1,3})?", re.I)
 RUNS = re.compile(r"\b(?:the\s+)?(?:guy|man|woman|lady|gal|girl|boy|dude|kid|person)\s+(?:\w+\s+){0,2}?(?:who|that)\s+(?:runs|owns|works|manages|coaches|teaches|drives|plays|sings|preaches)\b(?:\s+\w+){0,3}", re.I)
 RUNS_SHORT = re.compile(r"\b(?:runs|owns|manages)\s+the\s+(?:\w+\s+){0,2}?(?:counter|bakery|shop|store|diner|bar|restaurant|station|farm|garage|salon|market)\b", re.I)
 RELATION = re.compile(

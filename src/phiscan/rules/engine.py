@@ -7,7 +7,8 @@ A span rule lists the detector entities it judges and an ordered list of `levels
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -65,12 +66,12 @@ class Context:
     _identifiable: bool | None = None
     reply_names: tuple[str, ...] = ()
 
+    verdicts: list = dataclasses.field(default_factory=list)
+
     @property
     def identifiable(self) -> bool:
-        if self._identifiable is None:
-            kinds = {"PERSON", "HASHTAG", "ROOM", "MRN", "ID", "PHONE", "EMAIL", "HANDLE", "LOCATION", "ZIP", "QUASI"}
-            self._identifiable = any(s.entity in kinds or (s.entity == "AGE" and s.attr("over_89")) for s in self.spans if not s.attr("dropped"))
-        return self._identifiable
+        """Does an earlier phase's finding (medium or above) already point at a person?"""
+        return any(v.severity >= Severity.MEDIUM for v in self.verdicts)
 
 
 def _window(cond: dict) -> str | int:
@@ -148,21 +149,26 @@ class RuleSet:
         raise KeyError(code)
 
     def evaluate(self, ctx: Context) -> list[Verdict]:
-        out: list[Verdict] = []
-        kept: list[Span] = []
-        for sp in ctx.spans:
-            for rule in self.span_rules.get(sp.entity, ()):
-                sev, why = _level(rule, sp, ctx)
-                if sev is None:
+        """Judge spans in phases: direct identifiers first, then places and rooms, then dates, whose rules may
+        ask whether an earlier phase already made the post identifiable; then composite and reply rules."""
+        out: list[Verdict] = ctx.verdicts
+        for phase in PHASES:
+            for sp in ctx.spans:
+                if phase is not None and sp.entity not in phase:
                     continue
-                v = Verdict(rule, sp, sev, why)
-                if sp.entity == "DATE" and sp.attr("relative") and ctx.post.created_at is not None:
-                    v.disclosed = resolve_relative(sp, ctx.post)
-                out.append(v)
-                kept.append(sp)
+                if phase is None and any(sp.entity in ph for ph in PHASES if ph):
+                    continue
+                for rule in self.span_rules.get(sp.entity, ()):
+                    sev, why = _level(rule, sp, ctx)
+                    if sev is None:
+                        continue
+                    v = Verdict(rule, sp, sev, why)
+                    if sp.entity == "DATE" and sp.attr("relative") and ctx.post.created_at is not None:
+                        v.disclosed = resolve_relative(sp, ctx.post)
+                    out.append(v)
         for rule in self.rules:
             if rule.type == "composite":
-                out.extend(_composite(rule, ctx, out))
+                out.extend(_composite(rule, ctx, list(out)))
             elif rule.type == "reply":
                 out.extend(_reply(rule, ctx))
         return out
@@ -256,6 +262,13 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
         out.append(Verdict(rule, sp, rule.severity, "the reply speaks of this person's care", signals=("reply", "care confirmation")))
     return out
 
+
+PHASES: tuple = (
+    {"PERSON", "HASHTAG", "HANDLE", "MRN", "ID", "PHONE", "EMAIL", "URL", "IP_ADDRESS", "AGE"},
+    {"LOCATION", "ZIP", "ROOM"},
+    {"DATE"},
+    None,  # anything else
+)
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

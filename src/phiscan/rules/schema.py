@@ -7,7 +7,7 @@ CONDITION = {
     "properties": {
         "near": {"type": "array", "items": {"type": "string"}},
         "not_near": {"type": "array", "items": {"type": "string"}},
-        "window": {"oneOf": [{"enum": ["sentence", "clause", "post"]}, {"type": "integer", "minimum": 1}]},
+        "window": {"oneOf": [{"enum": ["sentence", "clause", "context", "post"]}, {"type": "integer", "minimum": 1}]},
         "post_has": {"type": "array", "items": {"type": "string"}},
         "post_lacks": {"type": "array", "items": {"type": "string"}},
         "attr": {"type": "object"},
