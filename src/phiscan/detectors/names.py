@@ -41,7 +41,7 @@ TITLE_PATTERN = re.compile(
 LAST_FIRST_UPPER = re.compile(r"(?<![\w])([A-ZÀ-Ý][A-ZÀ-Ý'’-]{1,}(?:[ -][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?),\s*([A-ZÀ-Ý][A-ZÀ-Ý'’-]+|[A-Z]\.)(?![\w])")
 LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|[A-Z]\.)(?![\w])")
 LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*[A-Z]?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
-ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}[A-Z]?\s*[-–|:]\s*(" + NAME_TOKEN + r")(?=\s*[/|,;]|\s*$)", re.I)
+ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}[A-Z]?\s*[-–|:]\s*((?:[A-Z]\.\s?)?" + NAME_TOKEN + r")(?=\s*[/|,;–-]|\s*$)", re.I)
 
 KIN_PATTERN = re.compile(
     r"\b(?:his|her|their|my|your|the|pt's|patient's)\s+(?:(?:little|older|younger|big|baby|twin|late|ex-?)\s+)?"
@@ -74,7 +74,7 @@ def looks_like_name(word: str, *, capitalized_context: bool = True) -> bool:
         return False
     if is_first_name(lw) or is_surname(lw):
         return not is_common_word(lw, 5.2)  # "will", "long", "young" are surnames but first words
-    return not is_common_word(lw, 3.6 if capitalized_context else 3.2)
+    return not is_common_word(lw, 4.0 if capitalized_context else 3.2)
 
 
 class NameDetector:
@@ -144,7 +144,7 @@ class NameDetector:
             if LIST_CONTEXT.search(t[max(0, m.start() - 20): m.start()]) and looks_like_name(m.group(1)):
                 add(span("PERSON", m, t, 0.8, self.name, "'Last, First' name in a list of patients", pattern="last_first"))
         for m in ROOM_THEN_NAME.finditer(t):
-            if looks_like_name(m.group(1)):
+            if looks_like_name(m.group(1).split()[-1]):
                 add(span("PERSON", m, t, 0.75, self.name, "name after a room on a board", group=1, pattern="board"))
 
         # 4. spaCy NER.
@@ -208,8 +208,9 @@ class NameDetector:
                 continue  # acronyms: #NICUStrong
             if parts[0].lower() in HASHTAG_GENERIC or all(p.lower() in HASHTAG_GENERIC or is_common_word(p, 4.4) for p in parts):
                 continue
+            prefixed = rx is HASHTAG_PREFIX
             name_parts = [p for p in parts if looks_like_name(p) or p.lower() in ("pastor", "baby", "grandpa", "grandma", "mr", "mrs", "miss")]
-            if not name_parts:
+            if not name_parts and not (prefixed and not is_common_word(parts[0], 4.4)):
                 continue
             if _part_of_org(t, parts):
                 continue

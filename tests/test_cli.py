@@ -1,0 +1,176 @@
+"""CLI: exit codes, the JSON contract, inputs, rules commands, and the packaged rules."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from phiscan.cli import main
+
+PHI = "my pt dmitri finally got extubated this morning after 11 days on the vent, MRN 00482913"
+CLEAN = "Free flu shot clinic Tues Dec 3, 9am-1pm in Conference Room 412! Questions? Call 555-0100."
+
+
+def run(*args, input=None):
+    r = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return r
+
+
+def test_check_clean_exits_0():
+    r = run("check", "--text", CLEAN)
+    assert r.exit_code == 0, r.output
+    assert "No PHI found" in r.output
+
+
+def test_check_phi_exits_1_and_shows_rule_policy_and_rewrite():
+    r = run("check", "--text", PHI)
+    assert r.exit_code == 1
+    assert "PHI106" in r.output and "164.514(b)(2)(i)(H)" in r.output
+    assert "Safer rewrite" in r.output and "<RECORD NUMBER>" in r.output and "<NAME>" in r.output
+
+
+def test_check_reads_stdin_and_file(tmp_path):
+    assert run("check", "-", input=PHI).exit_code == 1
+    f = tmp_path / "draft.txt"
+    f.write_text(CLEAN)
+    assert run("check", str(f)).exit_code == 0
+
+
+def test_fail_on_threshold():
+    text = "Visiting @jaxon_rides_again in the burn unit today"  # a medium finding
+    assert run("check", "--text", text).exit_code == 1
+    assert run("check", "--text", text, "--fail-on", "high").exit_code == 0
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("check", str(tmp_path / "missing.txt")).exit_code == 2
+    assert run("check", "--text", "x", "--fail-on", "urgent").exit_code == 2
+    assert run("scan").exit_code == 2
+    assert run("scan", "x.jsonl", "--input-format", "nope").exit_code == 2
+
+
+def test_scan_jsonl_json_contract(tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text(
+        json.dumps({"id": "p1", "text": PHI, "created_at": "2025-03-14T18:00:00Z", "platform": "x", "extra": 1}) + "\n"
+        + json.dumps({"id": "p2", "text": CLEAN}) + "\n"
+    )
+    out = tmp_path / "report.json"
+    r = run("scan", str(src), "--format", "json", "--output", str(out))
+    assert r.exit_code == 1
+    doc = json.loads(out.read_text())
+    assert set(doc) >= {"version", "findings", "errors", "summary"}
+    assert doc["version"] == "1.0"
+    mrn = [f for f in doc["findings"] if f["rule"] == "PHI106"]
+    assert len(mrn) == 1
+    f = mrn[0]
+    for key in ("rule", "severity", "confidence", "post_id", "source", "start", "end", "evidence", "policies", "message"):
+        assert key in f
+    assert f["post_id"] == "p1" and PHI[f["start"]:f["end"]] == "00482913" and f["evidence"] == "00482913"
+    assert f["severity"] == "high" and "hipaa-safe-harbor:164.514(b)(2)(i)(H)" in f["policies"]
+    date = [x for x in doc["findings"] if x["rule"] == "PHI103"][0]
+    assert date["disclosed"] == "2025-03-14"
+    assert doc["summary"]["posts_scanned"] == 2 and doc["errors"] == []
+    assert not [x for x in doc["findings"] if x["post_id"] == "p2"]
+    assert (out.stat().st_mode & 0o777) == 0o600
+
+
+def test_scan_txt_md_and_csv(tmp_path):
+    (tmp_path / "a.txt").write_text(CLEAN)
+    (tmp_path / "b.md").write_text("---\nplatform: facebook\npublish_at: 2025-05-01 09:00\nalt: whiteboard reads rm 4B - D. Okonkwo - NPO\n---\nBig day on the unit!\n")
+    (tmp_path / "c.csv").write_text("id,message\nr1,\"" + PHI + "\"\n")
+    r = run("scan", str(tmp_path), "--format", "json")
+    doc = json.loads(r.output)
+    fields = {(Path(f["source"]).name, f["field"], f["rule"]) for f in doc["findings"] if f["severity"] != "low"}
+    assert ("b.md", "alt", "PHI101") in fields
+    assert ("c.csv", "text", "PHI106") in fields
+    assert not any(Path(f["source"]).name == "a.txt" for f in doc["findings"])
+    assert doc["summary"]["posts_scanned"] == 3
+
+
+def test_unreadable_input_is_listed_and_exit_2(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "text": PHI}) + "\n{not json\n")
+    bad = tmp_path / "bin.json"
+    bad.write_bytes(b"\x00\x01\x02garbage")
+    r = run("scan", str(good), str(bad), str(tmp_path / "missing.csv"), "--format", "json")
+    assert r.exit_code == 2
+    doc = json.loads(r.stdout)
+    where = {(Path(e["source"]).name, e["where"]) for e in doc["errors"]}
+    assert ("good.jsonl", "line 2, column 2") in where
+    assert any(name == "bin.json" for name, _ in where)
+    assert any(name == "missing.csv" for name, _ in where)
+    assert any(f["post_id"] == "g" and f["rule"] == "PHI106" for f in doc["findings"])
+    assert "dmitri" not in json.dumps(doc["errors"])
+
+
+def test_redact_masks_evidence(tmp_path):
+    src = tmp_path / "p.jsonl"
+    src.write_text(json.dumps({"id": "p1", "text": PHI}) + "\n")
+    doc = json.loads(run("scan", str(src), "--format", "json", "--redact").output)
+    evidence = [f["evidence"] for f in doc["findings"]]
+    assert "00482913" not in json.dumps(doc) and "0*******" in evidence
+
+
+def test_rules_list_and_show():
+    r = run("rules", "list")
+    assert r.exit_code == 0 and "PHI101" in r.output and "PHI202" in r.output
+    r = run("rules", "show", "PHI104")
+    assert r.exit_code == 0
+    for head in ("What it catches", "Why it matters", "Example", "Write instead", "164.514(b)(2)(i)(C)"):
+        assert head in r.output
+    assert run("rules", "show", "PHI999").exit_code == 2
+
+
+def test_profile_makes_org_spans_not_phi(tmp_path):
+    prof = tmp_path / "org.yaml"
+    prof.write_text("organization: Brookstone Health\nphones: ['507-555-0143']\nstaff: ['Ingrid Solberg']\ndomains: [sunmail.net]\naccounts: ['@BrookstoneHealth']\n")
+    text = "Ingrid Solberg was admitted after her fall; her daughter asked us to call her at (507) 555-0143 or petersen@sunmail.net"
+    with_profile = json.loads(run("check", "--text", text, "--format", "json", "--profile", str(prof)).output)
+    without = json.loads(run("check", "--text", text, "--format", "json").output)
+    rules_without = {f["rule"] for f in without["findings"]}
+    rules_with = {f["rule"] for f in with_profile["findings"]}
+    assert {"PHI101", "PHI108", "PHI109"} <= rules_without
+    assert not ({"PHI101", "PHI108", "PHI109"} & rules_with)
+
+
+def test_bad_profile_is_a_clear_error(tmp_path):
+    prof = tmp_path / "org.yaml"
+    prof.write_text("staf: [x]\n")
+    r = run("check", "--text", "hi", "--profile", str(prof))
+    assert r.exit_code == 2 and str(prof) in r.output and "staf" in r.output
+
+
+def test_formats_lists_loaders():
+    r = run("formats")
+    for name in ("x-archive", "facebook", "instagram", "linkedin", "mastodon", "youtube", "tiktok", "jsonl", "csv", "text"):
+        assert name in r.output
+
+
+def test_console_script_runs_from_any_folder(tmp_path):
+    exe = shutil.which("phiscan") or str(Path(sys.executable).with_name("phiscan"))
+    r = subprocess.run([exe, "rules", "list"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "PHI106" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "phiscan", "check", "--text", PHI], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "PHI106" in r.stdout
+
+
+def test_wheel_carries_the_rules(tmp_path):
+    pytest.importorskip("hatchling")
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(root)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    import zipfile
+
+    (whl,) = list(tmp_path.glob("phiscan-*.whl"))
+    names = set(zipfile.ZipFile(whl).namelist())
+    assert "phiscan/_data/rules/PHI101.yaml" in names
+    assert "phiscan/_data/rules/context.yaml" in names
+    assert "phiscan/_data/rules/packs/hipaa-safe-harbor.yaml" in names

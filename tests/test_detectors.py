@@ -1,0 +1,80 @@
+"""Detectors: exact spans on synthetic posts."""
+from __future__ import annotations
+
+import pytest
+
+from phiscan.model import Post
+
+
+def spans(scanner, text, entity=None):
+    from phiscan.nlp import analyze
+
+    a = analyze(text, scanner.nlp(text), scanner.cues)
+    return [(s.entity, s.text) for s in scanner.detect(a) if entity is None or s.entity == entity]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("admitted 03/14/24 and again 2024-03-14", ["03/14/24", "2024-03-14"]),
+    ("surgery March 14th, then discharged 14 Mar", ["March 14th", "14 Mar"]),
+    ("she fell Tuesday the 14th", ["Tuesday the 14th"]),
+    ("brought in last night, extubated 3 days ago", ["last night", "3 days ago"]),
+    ("open 24/7, version 2.3.1, 2-6 months", []),
+])
+def test_dates(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "DATE")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a 95-year-old and a 91 y/o", ["95-year-old", "91 y/o"]),
+    ("her 92nd birthday; she turned 101", ["92nd birthday", "turned 101"]),
+    ("BED 9 | 96F | urosepsis", ["96F"]),
+    ("it was 120°F in the car", []),
+])
+def test_ages(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "AGE")] == expected
+
+
+def test_ids_and_contacts(scanner):
+    text = ("MRN#4829-13, member ID XQH448102937, SSN 512-55-0193, call (507) 555-0143, "
+            "mail jo.doe@sunmail.net, see gofundme.com/f/help-jo, from 203.0.113.9")
+    got = spans(scanner, text)
+    assert ("MRN", "4829-13") in got
+    assert ("ID", "XQH448102937") in got
+    assert ("ID", "512-55-0193") in got
+    assert ("PHONE", "(507) 555-0143") in got
+    assert ("EMAIL", "jo.doe@sunmail.net") in got
+    assert ("URL", "gofundme.com/f/help-jo") in got
+    assert ("IP_ADDRESS", "203.0.113.9") in got
+    # never a URL inside an email address
+    assert not any(e == "URL" and "sunmail" in t for e, t in got)
+
+
+def test_rooms(scanner):
+    text = "4 West room 12, rm 4B, bed 7, trauma bay 2 and room air"
+    assert [t for _, t in spans(scanner, text, "ROOM")] == ["4 West room 12", "rm 4B", "bed 7", "trauma bay 2"]
+
+
+def test_names_titles_patterns_and_hashtags(scanner):
+    text = "my pt dmitri and Mr. Peterson in bed 4; #PrayForLiam #NICUStrong; board: KOWALCZYK, BRENDA"
+    got = spans(scanner, text)
+    assert ("PERSON", "dmitri") in got
+    assert ("PERSON", "Mr. Peterson") in got
+    assert ("HASHTAG", "#PrayForLiam") in got
+    assert ("PERSON", "KOWALCZYK, BRENDA") in got
+    assert not any(t == "#NICUStrong" for _, t in got)
+
+
+def test_places(scanner):
+    text = "the ambulance at 4417 Alder Run Rd for a kid from Tillman Creek who plays for Fennick High, crash on Route 9"
+    got = [t for e, t in spans(scanner, text, "LOCATION")]
+    assert got == ["4417 Alder Run Rd", "Tillman Creek", "Fennick High", "Route 9"]
+
+
+def test_relative_date_resolved_against_post_time(scanner):
+    from phiscan.sources.generic import parse_time
+
+    post = Post(id="p", text="Mrs. Ocampo was brought in last night with a stroke", created_at=parse_time("2025-03-01T08:00:00Z"))
+    (_, findings), = scanner.scan([post])
+    date = [f for f in findings if f.rule == "PHI103"]
+    assert [(f.evidence, f.disclosed) for f in date] == [("last night", "2025-02-28")]
+    assert "discloses 2025-02-28" in date[0].message
