@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from .yamlio import load_yaml
+
 from .errors import ConfigError
 from .model import Severity
 from .nlp import DEFAULT_MODEL
@@ -38,7 +40,7 @@ class Config:
                     raise ConfigError(f"{p}: config file not found")
                 continue
             try:
-                loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+                loaded = load_yaml(p.read_text(encoding="utf-8")) or {}
             except yaml.YAMLError as exc:
                 raise ConfigError(f"{p}: invalid YAML: {exc}") from None
             if not isinstance(loaded, dict):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from .yamlio import load_yaml
+
 from .errors import ConfigError
 
 
@@ -45,7 +47,7 @@ class CueMatcher:
 
 def load_cues(path: Path) -> CueMatcher:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read context cues: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("cues"), dict):

@@ -35,9 +35,39 @@ def is_surname(word: str) -> bool:
     return word.lower() in _names()[1]
 
 
+@lru_cache(maxsize=1)
+def _english_frequencies() -> dict[str, float]:
+    """wordfreq's small English list read straight from its data file (about 10 ms, against 0.5 s for importing
+    wordfreq's API, which pulls in tokenizers for every language). Falls back to the API if the format moves."""
+    try:
+        import gzip
+        import importlib.util
+
+        import msgpack
+
+        spec = importlib.util.find_spec("wordfreq")
+        if spec is None or not spec.submodule_search_locations:
+            return {}
+        path = os.path.join(list(spec.submodule_search_locations)[0], "data", "small_en.msgpack.gz")
+        with gzip.open(path) as fh:
+            data = msgpack.load(fh, raw=False)
+        if not (isinstance(data, list) and data and data[0] == {"format": "cB", "version": 1}):
+            return {}
+        freqs: dict[str, float] = {}
+        for i, bucket in enumerate(data[1:]):  # bucket i holds words of frequency 10^(-i/100)
+            for w in bucket:
+                freqs.setdefault(w, 9.0 - i / 100.0)
+        return freqs
+    except (ImportError, OSError, ValueError):
+        return {}
+
+
 @lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
-    """Zipf frequency of an English word (0 = unknown, 7 = 'the'); offline, from the wordfreq package."""
+    """Zipf frequency of an English word (0 = rare or unknown, 7 = 'the'); offline, from wordfreq's data."""
+    freqs = _english_frequencies()
+    if freqs:
+        return freqs.get(word.lower(), 0.0)
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover

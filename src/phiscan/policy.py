@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from .yamlio import load_yaml
+
 from .errors import ConfigError
 from .rules.schema import PACK
 
@@ -31,7 +33,7 @@ def load_pack(path: Path) -> Pack:
     import jsonschema
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read policy pack: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from .yamlio import load_yaml
+
 from .errors import ConfigError
 from .model import Span
 
@@ -74,7 +76,7 @@ def load_profile(path: str | Path | None) -> Profile:
         return Profile()
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = load_yaml(p.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read organization profile: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import yaml
 
+from ..yamlio import load_yaml
+
 from ..errors import ConfigError
 from ..model import Post, Severity, Span
 from ..nlp import Analysis
@@ -304,7 +306,7 @@ def load_rule_file(path: Path) -> Rule:
     import jsonschema
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
