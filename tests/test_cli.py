@@ -174,3 +174,12 @@ def test_wheel_carries_the_rules(tmp_path):
     assert "phiscan/_data/rules/PHI101.yaml" in names
     assert "phiscan/_data/rules/context.yaml" in names
     assert "phiscan/_data/rules/packs/hipaa-safe-harbor.yaml" in names
+
+
+def test_jobs_give_the_same_report(tmp_path):
+    src = tmp_path / "posts.jsonl"
+    lines = [json.dumps({"id": f"p{i}", "text": PHI if i % 3 == 0 else CLEAN}) for i in range(150)]
+    src.write_text("\n".join(lines) + "\n")
+    one = json.loads(run("scan", str(src), "--format", "json").output)
+    two = json.loads(run("scan", str(src), "--format", "json", "--jobs", "2").output)
+    assert one["findings"] == two["findings"] and two["summary"]["posts_scanned"] == 150

@@ -115,8 +115,10 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=parse_time(created_at), reply_to_author=reply_to)
-    findings = [f for p, fs in scanner.scan([post]) for f in fs]
-    result = ScanResult(findings=findings, posts=1, sources=1)
+    result = ScanResult(sources=1)
+    for p, fs in scanner.scan([post]):
+        result.add(p, fs)
+    findings = result.findings
     if fmt == "json":
         from .reporters import get_reporter
 
@@ -129,17 +131,24 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
 
 
+def _formats():
+    from .reporters import available
+
+    return available()
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
 @click.option("--input-format", help="Force the input format (see `phiscan formats`).")
 @click.option("--text-column", help="CSV column that holds the post text.")
 @click.option("--encoding", help="Encoding of text inputs when it is not UTF-8.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @scan_options
 @click.pass_context
-def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, **opts):
+def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, jobs, **opts):
     """Scan files, folders and exports (txt/md, JSONL, CSV, social media archives)."""
     from .model import Post, ReadError, ScanResult, Severity
     from .reporters import get_reporter
@@ -170,9 +179,8 @@ def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, **
         task = progress.add_task("scanning", total=None)
         progress.start()
     try:
-        for post, findings in scanner.scan(posts()):
-            result.posts += 1
-            result.findings.extend(findings)
+        for post, findings in scanner.scan_parallel(posts(), jobs):
+            result.add(post, findings)
             if progress is not None:
                 progress.update(task, advance=1)
     finally:

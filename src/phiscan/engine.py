@@ -87,6 +87,23 @@ class Scanner:
         for p in posts:
             yield p, sorted(by_post[id(p)], key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
 
+    def scan_parallel(self, posts: Iterable[Post], jobs: int) -> Iterator[tuple[Post, list[Finding]]]:
+        """Scan with `jobs` worker processes, each with its own engine; results come back in input order and
+        memory stays bounded (at most a few chunks in flight)."""
+        if jobs <= 1:
+            yield from self.scan(posts)
+            return
+        import multiprocessing as mp
+        from itertools import islice
+
+        ctx = mp.get_context("spawn")
+        size = self.config.batch_size
+        it = iter(posts)
+        chunks = iter(lambda: list(islice(it, size)), [])
+        with ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config,)) as pool:
+            for chunk_result in pool.imap(_worker_scan, chunks, chunksize=1):
+                yield from chunk_result
+
     def scan_text(self, text: str, post: Post | None = None) -> list[Finding]:
         post = post or Post(id="-", text=text)
         return next(self._scan_batch([post]))[1]
@@ -136,6 +153,19 @@ class Scanner:
                 )
             )
         return out
+
+
+_WORKER: "Scanner | None" = None
+
+
+def _worker_init(config: Config) -> None:
+    global _WORKER
+    _WORKER = Scanner.from_config(config)
+
+
+def _worker_scan(posts: list[Post]) -> list[tuple[Post, list[Finding]]]:
+    assert _WORKER is not None
+    return list(_WORKER.scan(posts))
 
 
 def _reply_names(post: Post) -> list[str]:

@@ -151,7 +151,23 @@ class ReadError:
 
 @dataclass
 class ScanResult:
+    """Everything a reporter needs. `texts` holds, for posts with findings only, each field's text, keyed by
+    (source, post_id, field), so reports can show a finding in its post (reporters mask it under --redact)."""
+
     findings: list[Finding] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     posts: int = 0
     sources: int = 0
+    texts: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def add(self, post: Post, findings: list[Finding]) -> None:
+        self.posts += 1
+        if findings:
+            self.findings.extend(findings)
+            wanted = {f.field for f in findings}
+            for fld, text in post.texts():
+                if fld in wanted:
+                    self.texts[(post.source, post.id, fld)] = text
+
+    def text_of(self, f: Finding) -> str | None:
+        return self.texts.get((f.source, f.post_id, f.field))

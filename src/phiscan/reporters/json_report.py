@@ -56,7 +56,7 @@ def summary(result: ScanResult, fail_on: str) -> dict:
 
 class JsonReporter:
     name = "json"
-    binary = False
+    description = "Versioned JSON contract"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium") -> None:
         doc = {

@@ -13,7 +13,7 @@ STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 class TextReporter:
     name = "text"
-    binary = False
+    description = "Readable summary for terminals"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium", top: int = 50) -> None:
         from rich.console import Console
