@@ -221,6 +221,47 @@ def _atomic_write(path: Path, data: str) -> None:
         raise
 
 
+@main.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--flag-at", type=SEVERITIES, default="medium", show_default=True, help="A post counts as flagged with a finding at or above this.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True)
+@scan_options
+@click.pass_context
+def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
+    """Score phiscan on labeled posts (GOLD.jsonl): span recall per label, precision, post recall, false alarms."""
+    import json as _json
+
+    from .evaluate import load_gold, run_eval
+    from .model import Severity
+
+    cfg = _config(ctx, **_overrides(**opts))
+    scanner = _scanner(cfg)
+    golds = load_gold(Path(gold))
+    res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict()
+    if as_json:
+        click.echo(_json.dumps(res, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"span recall by label ({gold})", show_edge=False)
+    t.add_column("label")
+    t.add_column("recall", justify="right")
+    t.add_column("n", justify="right")
+    for lab, rec in res["span_recall"].items():
+        t.add_row(lab, f"{rec:.3f}", str(res["span_counts"][lab]))
+    con.print(t)
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    con.print(f"span recall (all labels) {fmt(res['span_recall_all'])} of {res['spans']} spans")
+    con.print(f"predicted-span precision {fmt(res['pred_span_precision'])} of {res['pred_spans']} predicted spans")
+    con.print(f"posts with PHI flagged   {fmt(res['doc_recall'])} of {res['docs_pos']}")
+    con.print(f"clean posts flagged      {fmt(res['doc_false_alarm'])} of {res['docs_neg']}")
+    if res["hard_negatives"]:
+        con.print(f"hard negatives flagged   {fmt(res['hard_negative_false_alarm'])} of {res['hard_negatives']}")
+
+
 @main.group()
 def rules():
     """List rules and show their documentation (training material for staff)."""

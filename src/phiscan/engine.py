@@ -10,17 +10,18 @@ from .config import Config
 from .context import CueMatcher, load_cues
 from .detectors import default_detectors
 from .errors import ConfigError
-from .model import Finding, Post, Severity, Span
+from .model import Finding, Post, Severity, Span, neighbourhood
 from .nlp import analyze, load_model
 from .policy import Pack, load_packs
 from .profile import Profile, load_profile
 from .resources import rules_dir
 from .rules.engine import Context, RuleSet, Verdict, load_rules
+from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 
 # Entity kinds whose spans compete for the same text: the more specific wins ("Oakridge Falls" after "from"
 # is a place, not a PERSON; an MRN is not a phone number).
 PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
-            "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "LOCATION": 3, "QUASI": 1}
+            "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1}
 
 
 @dataclass
@@ -67,7 +68,16 @@ class Scanner:
             yield from self._scan_batch(batch)
 
     def _scan_batch(self, posts: list[Post]) -> Iterator[tuple[Post, list[Finding]]]:
-        items = [(p, f, t) for p in posts for f, t in p.texts()]
+        # inline suppressions are read first and blanked out, so their reasons are not scanned as post text
+        directives: dict[int, list[Directive]] = {}
+        items = []
+        for p in posts:
+            for f, t in p.texts():
+                ds = find_directives(f, t, self._suppressible)
+                if ds:
+                    directives.setdefault(id(p), []).extend(ds)
+                    t = blank(t, ds)
+                items.append((p, f, t))
         unique: dict[str, int] = {}
         texts: list[str] = []
         for _, _, t in items:
@@ -85,7 +95,52 @@ class Scanner:
             a, spans = spans_cache[i]
             by_post[id(post)].extend(self.judge(post, fld, a, spans))
         for p in posts:
-            yield p, sorted(by_post[id(p)], key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
+            found = by_post[id(p)]
+            if id(p) in directives:
+                found = self.apply_suppressions(p, found, directives[id(p)])
+            yield p, sorted(found, key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
+
+    def _suppressible(self, code: str) -> str | None:
+        """The rule code a directive's `ignore[...]` entry names (a code or a name), None when none can be."""
+        try:
+            found = self.rules.get(code).code
+        except KeyError:
+            return None
+        return None if found == SUPPRESSION_RULE else found
+
+    def apply_suppressions(self, post: Post, findings: list[Finding], directives: list[Directive]) -> list[Finding]:
+        """Mark findings of rules a valid directive names `suppressed` (with its reason); make a PHI901 finding of
+        each invalid directive. Nothing is dropped: suppressed findings are still returned."""
+        from dataclasses import replace
+
+        reasons: dict[str, str] = {}
+        for d in directives:
+            if d.valid:
+                for code in d.codes:
+                    reasons.setdefault(code, d.reason)
+        out = [replace(f, status="suppressed", justification=reasons[f.rule]) if f.rule in reasons and f.status == "open" else f
+               for f in findings]
+        rule = self.rules.by_code.get(SUPPRESSION_RULE)
+        if rule is None or rule.severity < Severity.parse(self.config.min_severity):
+            return out
+        refs = tuple(f"{p.name}:{r}" for p in self.packs for r in p.refs(rule.code))
+        texts = dict(post.texts())
+        for d in directives:
+            if d.valid:
+                continue
+            text = texts.get(d.field, "")
+            line, column, end_line, end_column = post.position(d.field, d.start, d.end)
+            out.append(
+                Finding(
+                    rule=rule.code, rule_name=rule.name, severity=rule.severity, confidence=1.0, post_id=post.id,
+                    source=post.source, field=d.field, start=d.start, end=d.end, evidence=text[d.start:d.end],
+                    message=rule.message, explanation=f"the suppression {d.problem}", policies=refs, entity="SUPPRESSION",
+                    index=post.index, line=line, column=column, end_line=end_line, end_column=end_column,
+                    platform=post.platform, account=post.account, url=post.url,
+                    context=neighbourhood(blank(text, [x for x in directives if x.field == d.field and x is not d]), d.start, d.end),
+                )
+            )
+        return out
 
     def scan_parallel(self, posts: Iterable[Post], jobs: int) -> Iterator[tuple[Post, list[Finding]]]:
         """Scan with `jobs` worker processes, each with its own engine; results come back in input order and
@@ -118,9 +173,9 @@ class Scanner:
         reply_names = tuple(n for n in _reply_names(post))
         ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names)
         verdicts = self.rules.evaluate(ctx)
-        return self._findings(post, fld, verdicts)
+        return self._findings(post, fld, verdicts, a.text)
 
-    def _findings(self, post: Post, fld: str, verdicts: list[Verdict]) -> list[Finding]:
+    def _findings(self, post: Post, fld: str, verdicts: list[Verdict], text: str = "") -> list[Finding]:
         minimum = Severity.parse(self.config.min_severity)
         best: dict[tuple[int, int], Verdict] = {}
         composite: list[Verdict] = []
@@ -143,13 +198,16 @@ class Scanner:
             msg = v.rule.message
             if v.disclosed:
                 msg = f"{msg} (discloses {v.disclosed})"
+            line, column, end_line, end_column = post.position(fld, sp.start, sp.end)
             out.append(
                 Finding(
                     rule=v.rule.code, rule_name=v.rule.name, severity=v.severity, confidence=round(sp.score * v.rule.confidence, 2),
                     post_id=post.id, source=post.source, field=fld, start=sp.start, end=sp.end, evidence=sp.text,
                     message=msg, explanation="; ".join(x for x in (sp.explanation, v.why) if x), policies=refs,
-                    entity=sp.entity, index=post.index, line=post.line, platform=post.platform, account=post.account,
+                    entity=sp.entity, index=post.index, line=line, platform=post.platform, account=post.account,
                     url=post.url, disclosed=v.disclosed, signals=v.signals,
+                    column=column, end_line=end_line, end_column=end_column,
+                    context=neighbourhood(text, sp.start, sp.end) if text else "",
                 )
             )
         return out

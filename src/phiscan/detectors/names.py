@@ -25,7 +25,8 @@ ROLE_TITLES = (
 LEAD_STRIP = re.compile(
     r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
     r"Shout|Rest|Easy|RIP|Sending|Love|Go|Let's|Our|My|The|This|That|Today|Tonight|Yes|No|Oh|Ok|Okay|Wow|Omg|Lol|"
-    r"Praying|Pray|Prayers|Update|Day|POV|Sharing|Shoutouts|Celebrating|Honoring|Remembering)\s+)+"
+    r"Praying|Pray|Prayers|Update|Day|POV|Sharing|Shoutouts|Celebrating|Honoring|Remembering|Husband|Wife|Son|Daughter|"
+    r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named)\s+)+"
 )
 
 PATIENT_PATTERN = re.compile(
@@ -43,12 +44,21 @@ LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKE
 LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*[A-Z]?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
 ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}[A-Z]?\s*[-–|:]\s*((?:[A-Z]\.\s?)?" + NAME_TOKEN + r")(?=\s*[/|,;–-]|\s*$)", re.I)
 
-KIN_PATTERN = re.compile(
-    r"\b(?:his|her|their|my|your|the|pt's|patient's)\s+(?:(?:little|older|younger|big|baby|twin|late|ex-?)\s+)?"
-    r"(?:daughter|son|wife|husband|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sister|brother|grandson|granddaughter|"
-    r"grandma|grandpa|grandmother|grandfather|niece|nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?)"
-    r",?\s+(" + NAME_TOKEN + r")"
+KIN_WORD = (
+    r"(?:(?:little|older|oldest|younger|youngest|big|baby|twin|late|ex-?|step|step-|grand|great[- ]grand)\s?)?"
+    r"(?:daughters?|dtrs?|sons?|wife|husband|hus|spouse|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sisters?|sis|"
+    r"brothers?|bro|grandsons?|granddaughters?|grand\s+daughters?|grandaughters?|grandma|grandpa|grandmother|grandfather|niece|"
+    r"nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?|proxy|hcp|health\s+care\s+proxy|friend|neighbou?r|"
+    r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![a-z])"
 )
+# "his daughter Renata", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
+KIN_PATTERN = re.compile(
+    r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"\s*(?:[,:\-–]+\s*|\s+(?:is|named|called)\s+)?"
+    r"((?:[A-Za-zÀ-ÿ][a-zà-ÿ'’-]+|[A-ZÀ-Ý'’-]{2,})(?:\s+(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]{2,}))?)",
+    re.I,
+)
+NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
+FAMILY_NAME = re.compile(r"\b(?:the\s+)?([A-Z][a-zà-ÿ'’-]+|[A-Z]{3,})\s+(?:family|FAMILY|famil(?:y|ia))\b")
 CAP_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]{2,}(?![\w'’])")
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z][A-Za-z0-9_]{2,60})")
 HASHTAG_PREFIX = re.compile(r"^(?:PrayFor|Pray4|PrayingFor|Praying4|Prayers4|PrayersFor|Team|Welcome|Baby|Love|HugsFor|Hugs4|Go|Justice4|JusticeFor|Remembering|RIP|ForeverIn|Free)(.+)$")
@@ -65,6 +75,25 @@ HASHTAG_GENERIC = frozenset(
     nurse life usa america health care pink blue back the our hospital community city county town state nation
     world earth warrior heart cancer stroke burn trauma ems fire police nation boston""".split()
 )
+
+
+_KIN_STOP = frozenset("""was is in to at and or of for with who which that has had have visited visit called call came
+    updated update aware present here there by from on the a an as not also both were are be been will would can could may
+    reports reported states stated said says spoke asked wants wanted lives lived died passed home left just now very all
+    too out up about over into still again again. yesterday today tonight today. this that these those please""".split())
+
+
+def _kin_name_ok(word: str, second: bool = False) -> bool:
+    """A word after 'son', 'DAUGHTER', 'wife' is a name when it looks like one and is not a function word."""
+    w = word.strip("'’.,-")
+    lw = w.lower()
+    if len(w) < 2 or lw in _KIN_STOP or lw in NOT_NAMES or not w.replace("-", "").replace("'", "").isalpha():
+        return False
+    if second and not w[:1].isupper():
+        return False
+    if is_first_name(lw) or is_surname(lw):
+        return not is_common_word(lw, 5.6)
+    return not is_common_word(lw, 3.4)
 
 
 def looks_like_name(word: str, *, capitalized_context: bool = True) -> bool:
@@ -178,9 +207,23 @@ class NameDetector:
         # 4b. Relatives and first names the small model misses: "his daughter Renata", "Arjun and Deepa",
         # a capitalised census first name inside a sentence.
         for m in KIN_PATTERN.finditer(t):
+            words = m.group(1).split()
+            first = words[0]
+            if not _kin_name_ok(first):
+                continue
+            e = m.start(1) + (len(m.group(1)) if len(words) > 1 and _kin_name_ok(words[1], second=True) else len(first))
+            add(span("PERSON", (m.start(1), e), t, 0.8, self.name, "name after a family word (daughter, wife, son)", pattern="relative", relative=True))
+            pos = e
+            while True:  # "Sons Smokey, Morris and Roger"
+                mm = NAME_LIST_TAIL.match(t, pos)
+                if not mm or not _kin_name_ok(mm.group(1)):
+                    break
+                add(span("PERSON", mm, t, 0.75, self.name, "name in a list after a family word", group=1, pattern="relative", relative=True))
+                pos = mm.end()
+        for m in FAMILY_NAME.finditer(t):
             w = m.group(1)
-            if looks_like_name(w):
-                add(span("PERSON", m, t, 0.8, self.name, "name after a family word (daughter, wife, grandson)", group=1, pattern="relative", relative=True))
+            if looks_like_name(w) and (is_surname(w) or not is_common_word(w, 3.5)):
+                add(span("PERSON", m, t, 0.75, self.name, "family name ('the Okonkwo family')", pattern="relative", relative=True))
         for m in CAP_WORD.finditer(t):
             w = m.group(0)
             if any(o.start <= m.start() < o.end for o in out) or (m.start() > 0 and t[m.start() - 1] in "#@_/"):

@@ -34,14 +34,20 @@ RELATIVE = [
 ABSOLUTE = [
     # 2024-03-14
     (r"\b(?:19|20)\d{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])\b", "iso"),
-    # 3/14, 3/14/24, 03/14/2024 (not 24/7, not fractions inside numbers, not versions)
-    (r"(?<![\w/.])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:19|20)?\d{2})?(?![\w/]|\.\d)", "numeric"),
+    # 3/14, 3/14/24, 03/14/2024, 11/21.93 (not 24/7, not fractions inside numbers, not versions)
+    (r"(?<![\w/.])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:[/.](?:19|20)?\d{2})?(?![\w/]|\.\d)", "numeric"),
+    # 3-24-17, 3-24-2017
+    (r"(?<![\w/.-])(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])-(?:(?:19|20)\d{2}|\d{2})(?![\w/-])", "numeric"),
+    # 8/87, 11/92: month and two-digit year (a day cannot be over 31)
+    (r"(?<![\w/.])(?:0?[1-9]|1[0-2])/(?:3[2-9]|[4-9]\d)(?![\w/]|\.\d)", "month_year"),
+    # March 1993, MARCH OF 1993, Sept. 2021
+    (r"\b" + MONTH + r"\s+(?:of\s+)?(?:19|20)\d{2}\b", "month_year"),
     # 14.03.2024 / 14-03-2024
     (r"(?<![\w.])(?:0?[1-9]|[12]\d|3[01])[.-](?:0?[1-9]|1[0-2])[.-](?:19|20)\d{2}(?![\w.])", "numeric"),
     # March 14th, 2024 / Mar 14 / Feb 2nd / Tuesday, March 14 / Sat Jan 18
     (r"\b(?:" + WEEKDAY + r",?\s+)?" + MONTH + r"\s+(?:0?[1-9]|[12]\d|3[01])" + ORD + r"?(?:,?\s+(?:19|20)\d{2})?\b(?!:|\s*(?:%|lbs?|kg|mg|ml|oz|hours|hrs|min))", "month_day"),
-    # 14 Mar, 14th of March 2024
-    (r"\b(?:0?[1-9]|[12]\d|3[01])" + ORD + r"?\s+(?:of\s+)?" + MONTH + r"(?:,?\s+(?:19|20)\d{2})?\b", "day_month"),
+    # 14 Mar, 14th of March 2024, 21 Apr, 21
+    (r"\b(?:0?[1-9]|[12]\d|3[01])" + ORD + r"?\s+(?:of\s+)?" + MONTH + r"(?:,?\s+(?:(?:19|20)\d{2}|'?\d{2}(?!\d)))?\b", "day_month"),
     # Tuesday the 14th
     (r"\b" + WEEKDAY_FULL + r"\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "weekday_day"),
     # "on the 3rd"
@@ -49,7 +55,7 @@ ABSOLUTE = [
     # "Sunday", "Wednesday's", "Tuesday night", "early Sunday", "on Monday"
     (r"\b(?:(?:on|early|late)\s+)?" + WEEKDAY_FULL + r"(?:'s|’s)?(?:\s+" + DAYPART + r")?\b", "weekday"),
     # "in February", "since March", "last October": a month named alone
-    (r"\b(?:in|since|last|early|late|mid-?|this past|during)\s+(?:January|February|March|April|June|July|August|September|October|November|December)\b(?!\s+(?:\d|of\s+\d))", "month"),
+    (r"\b(?:in|since|last|early|late|mid-?|this past|during)\s+(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?(?!\s+(?:\d|of\s+\d))", "month"),
     # "10 de agosto", "Sábado 10 de agosto"
     (r"\b\d{1,2}\s+de\s+(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b", "day_month"),
 ]
@@ -63,8 +69,8 @@ class DateDetector(RegexDetector):
 
     def __init__(self) -> None:
         self._rel = [(re.compile(p, I), kind) for p, kind in RELATIVE]
-        self._abs = [(re.compile(p, I if kind not in ("weekday", "month") else 0), kind) for p, kind in ABSOLUTE]
-        self._weekday_ci = re.compile(ABSOLUTE[7][0], I)
+        self._abs = [(re.compile(p, I if kind != "weekday" else 0), kind) for p, kind in ABSOLUTE]
+        self._weekday_ci = re.compile(next(p for p, k in ABSOLUTE if k == "weekday"), I)
 
     def detect(self, a: Analysis) -> list[Span]:
         out: list[Span] = []
@@ -76,7 +82,7 @@ class DateDetector(RegexDetector):
                 if kind == "month_day" and re.match(r"May\s", m.group(0)) and not re.match(r"May\s+\d", m.group(0)):
                     continue
                 before = a.text[max(0, m.start() - 12): m.start()]
-                attrs = {"kind": kind, "relative": False, "exact": kind not in ("weekday", "month", "ordinal_day")}
+                attrs = {"kind": kind, "relative": False, "exact": kind not in ("weekday", "month", "ordinal_day", "month_year")}
                 if DOB_CONTEXT.search(before):
                     attrs["dob"] = True
                 sp = span("DATE", m, a.text, 0.85 if kind not in ("weekday", "month", "ordinal_day") else 0.6, self.name,
@@ -179,9 +185,9 @@ def _has_digit_and_len(s: str, n: int = 4) -> bool:
 
 
 ID_PATTERNS = [
-    ("MRN", r"\b(?:MRN|MR\s?#|MR\s?No\.?|medical\s+record(?:\s+(?:number|no\.?|#))?|chart\s*(?:#|number|no\.?)|patient\s+(?:ID|#|number)|pt\.?\s+(?:ID|#)|encounter|enc\s*#|CSN|FIN|visit\s*#)\s*[:#]?\s*([A-Z]{0,3}\d[\d-]{3,14}[A-Z]?)\b", "record number after MRN/chart/patient ID/encounter"),
+    ("MRN", r"\b(?:MRN|MR\s?#|MR\s?No\.?|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|chart\s*(?:#|number|no\.?)|patient\s+(?:ID|#|number)|pt\.?\s+(?:ID|#)|encounter(?:\s+(?:ID|#|number|no\.?))?|enc\s*#|CSN|FIN|visit\s*(?:#|ID)|case\s+(?:#|number|no\.?|ID))\s*(?:is\s+)?[:#]?\s*(#?(?:[A-Z]{1,8}-?)?\d[\dA-Z-]{3,24}(?<!-))", "record number after MRN/chart/patient ID/encounter"),
     ("ID", r"\b(?:acct|account)\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d[\d-]{4,18})\b", "account number"),
-    ("ID", r"\b(?:member|subscriber|policy|insurance|medicaid|medicare|plan|group)\s*(?:ID|#|no\.?|number)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "health plan member/policy ID"),
+    ("ID", r"\b(?:member|subscriber|policy|insurance|insurance\s+policy|medicaid|medicare|plan|group|beneficiary|health\s+plan)\s*(?:ID|#|no\.?|number)\s*(?:is\s+)?[:#]?\s*(#?[A-Z0-9][A-Z0-9-]{5,24})\b", "health plan member/policy ID"),
     ("ID", r"\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*(\d{3}-?\d{2}-?\d{4})\b", "social security number"),
     ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:SN|S/N|serial(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "device serial number"),
@@ -218,6 +224,7 @@ class IdDetector(RegexDetector):
         return out
 
 
+PAGER = re.compile(r"\b(?:pager|pg|beeper|bpr|page)\s*(?:number|no\.?|#)?\s*[:#]?\s*#?(\d{4,6})\b", re.I)
 PHONE = re.compile(
     r"(?<![\w/.#-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])?\d{3}[\s.-]\d{4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?![\w/-]|\.\d)"
     r"|(?<![\w#-])\d{10}(?![\w-])"
@@ -263,6 +270,9 @@ class ContactDetector(RegexDetector):
             if len(set(digits)) < 3:
                 continue
             out.append(span("PHONE", m, t, 0.75 if len(digits) >= 10 else 0.6, self.name, f"phone number pattern ({len(digits)} digits)", digits=digits[-10:]))
+        for m in PAGER.finditer(t):
+            if not any(o.start <= m.start(1) < o.end for o in out):
+                out.append(span("PHONE", m, t, 0.7, self.name, "pager number", group=1, digits=m.group(1), pager=True))
         for rx in (IPV4, IPV6):
             for m in rx.finditer(t):
                 if m.group(0).count(".") == 3 and all(p.isdigit() for p in m.group(0).split(".")):

@@ -42,9 +42,23 @@ NOT_PLACES = frozenset(
 )
 
 
+FACILITY_WORD = (
+    r"(?:Hospital|Hosp\.?|Clinic|Medical\s+Center|Med\.?\s+Center|Medical\s+Centre|Health\s+Center|Health\s+System|Health|"
+    r"Healthcare|Infirmary|Hospice|Medical\s+Group|Urgent\s+Care|Memorial|Children'?s|Regional|General|VA|Langone|Sinai|"
+    r"Presbyterian|Rehab(?:ilitation)?\s+Center|Cancer\s+Center|Surgical\s+Center|Surgery\s+Center|Nursing\s+Home|Care\s+Center)"
+)
+FACILITY = re.compile(
+    r"\b(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:(?:[A-Z][\w'’.-]+|of|the)\s+){0,4}?(?:[A-Z][\w'’.-]+\s+)" + FACILITY_WORD
+    + r"(?:\s+(?:Hospital|Center|Health|Clinic|Los\s+Angeles|New\s+York|of\s+[A-Z][\w]+(?:\s+[A-Z][\w]+)?))*\b"
+    r"|\b(?:UCSF|UCLA|NYU\s+Langone(?:\s+Health)?|Cedars-Sinai(?:\s+(?:Hospital|Medical\s+Center))?|Mayo\s+Clinic|Cleveland\s+Clinic|"
+    r"Johns\s+Hopkins(?:\s+Hospital)?|Mass\s+General|Kaiser(?:\s+Permanente)?)\b"
+)
+FACILITY_LEAD = re.compile(r"^(?:(?:the|at|to|in|from|our|their|his|her|by|with|and)\s+)+", re.I)
+
+
 class PlaceDetector:
     name = "places"
-    entities = ("LOCATION",)
+    entities = ("LOCATION", "FACILITY")
     needs_nlp = True
 
     def detect(self, a: Analysis) -> list[Span]:
@@ -61,6 +75,13 @@ class PlaceDetector:
                     return
             out.append(sp)
 
+        for m in FACILITY.finditer(t):
+            s = m.start() + (FACILITY_LEAD.match(m.group(0)).end() if FACILITY_LEAD.match(m.group(0)) else 0)
+            if m.end() - s < 4:
+                continue
+            out.append(span("FACILITY", (s, m.end()), t, 0.7, self.name, "named hospital, clinic or care facility", kind="facility"))
+        facilities = list(out)
+        out = []
         for m in STREET.finditer(t):
             add(span("LOCATION", m, t, 0.85, self.name, "street address pattern", kind="street"))
         for m in ROAD.finditer(t):
@@ -102,4 +123,5 @@ class PlaceDetector:
                 if seg.upper() == seg and len(seg) <= 3:
                     continue
                 add(span("LOCATION", (ent.start_char, ent.end_char), t, 0.6, self.name, f"place name (spaCy {ent.label_})", kind="ner"))
-        return sorted(out, key=lambda s: s.start)
+        out = [o for o in out if not any(f.overlaps(o) and o.attr("kind") in ("prep", "ner", "venue") for f in facilities)]
+        return sorted(out + facilities, key=lambda s: s.start)

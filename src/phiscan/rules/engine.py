@@ -38,6 +38,7 @@ class Rule:
     docs: dict
     cases: tuple[dict, ...]
     path: str
+    phase: int = 0  # 1: direct identifiers, 2: places and rooms, 3: dates and late rules; 0: from the entities
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -154,13 +155,11 @@ class RuleSet:
         """Judge spans in phases: direct identifiers first, then places and rooms, then dates, whose rules may
         ask whether an earlier phase already made the post identifiable; then composite and reply rules."""
         out: list[Verdict] = ctx.verdicts
-        for phase in PHASES:
+        for phase in (1, 2, 3):
             for sp in ctx.spans:
-                if phase is not None and sp.entity not in phase:
-                    continue
-                if phase is None and any(sp.entity in ph for ph in PHASES if ph):
-                    continue
                 for rule in self.span_rules.get(sp.entity, ()):
+                    if _phase_of(rule, sp.entity) != phase:
+                        continue
                     sev, why = _level(rule, sp, ctx)
                     if sev is None:
                         continue
@@ -265,12 +264,13 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
     return out
 
 
-PHASES: tuple = (
-    {"PERSON", "HASHTAG", "HANDLE", "MRN", "ID", "PHONE", "EMAIL", "URL", "IP_ADDRESS", "AGE"},
-    {"LOCATION", "ZIP", "ROOM"},
-    {"DATE"},
-    None,  # anything else
-)
+PHASE_OF_ENTITY = {"LOCATION": 2, "ZIP": 2, "ROOM": 2, "FACILITY": 3, "DATE": 3, "QUASI": 3}
+
+
+def _phase_of(rule: Rule, entity: str) -> int:
+    """Direct identifiers are judged first; places and rooms next; dates last, so that their rules can ask
+    whether an earlier finding already makes the post identifiable. A rule may set its phase."""
+    return rule.phase or PHASE_OF_ENTITY.get(entity, 1)
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -329,6 +329,7 @@ def load_rule_file(path: Path) -> Rule:
         entities=tuple(data.get("entities", ())), severity=Severity.parse(data["severity"]),
         confidence=float(data.get("confidence", 0.8)), levels=tuple(data.get("levels", ())),
         composite=data.get("composite", {}), docs=data["docs"], cases=tuple(data["cases"]), path=str(path),
+        phase=int(data.get("phase", 0)),
     )
 
 

@@ -32,7 +32,10 @@ RULE = {
         "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
         "title": {"type": "string", "minLength": 3},
         "message": {"type": "string", "minLength": 3},
-        "type": {"enum": ["span", "composite", "reply"]},
+        # span: judges detector spans; composite: combines signals; reply: replies that confirm a patient;
+        # suppression: made by the engine from inline `phiscan: ignore[...]` directives that are invalid
+        "type": {"enum": ["span", "composite", "reply", "suppression"]},
+        "phase": {"enum": [1, 2, 3]},
         "entities": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "severity": {"enum": ["high", "medium", "low"]},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
