@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 
@@ -90,5 +91,54 @@ NOT_NAMES = frozenset(
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december today tonight tomorrow yesterday happy merry christmas thanksgiving easter
     bsn msn dnp ccrn cen cpn rnc faan facs facp mba mph phd mha fnp aprn lcsw rd ibclc cnm crna np-c pa-c
+    cont continue continued neo levo dopa abd resp card cardiac neuro gi gu cv id skin social dispo plan assessment pmh
+    hpi ros labs meds vs vss npo prn bid tid qid qd qhs po sq im sl pr ng ogt ngt peg ett cvp art aline picc ij sc rij
+    lij abg cbc bmp cmp inr ptt hct hgb wbc plt bun cr mg ca phos na cl co2 gluc fs fsbs bs cxr ekg ecg echo tte tee
+    ct cta mri mra us eeg emg lp bm uop ivf tf tpn npn ccu csru sicu micu nsicu ew pacu ir vent cpap bipap hfnc
+    nc nrb fio2 peep psv simv sats spo2 rr hr bp map sbp dbp afeb afebrile tmax wnl nad nkda hx dx tx rx sx fx
+    s/p c/o r/o d/c f/u o2 iabp crrt cvvh hd lasix levophed neosynephrine propofol fentanyl versed ativan foley
     """.split()
+)
+
+
+# A person's name followed by one of these is an eponym (Marfan syndrome, Chaddock reflex, Gleason score).
+EPONYM_HEAD = re.compile(
+    r"^(?:['’]s)?[\s-]+(?:syndrome|disease|disorder|reflex|sign|score|scale|criteria|criterion|test|maneuver|manoeuvre|"
+    r"classification|staging|stage|esophagus|palsy|phenomenon|procedure|operation|repair|fracture|lymphoma|sarcoma|tumou?r|"
+    r"ulcer|cyst|node|nodes|law|rule|equation|formula|index|method|technique|protocol|catheter|tube|line|cells?|body|bodies|"
+    r"triad|murmur|disease's|contracture|deformity|anomaly|effect|position|block|reaction|virus|infection|cardiomyopathy|"
+    r"thyroiditis|encephalopathy|neuralgia|ataxia|dystrophy|chorea|sclerosis|arteritis|phenomenon|risk)\b",
+    re.I,
+)
+
+# Large US cities: a city of hundreds of thousands is not a small place that points at one person.
+BIG_PLACES = frozenset(
+    """new york, los angeles, chicago, houston, phoenix, philadelphia, san antonio, san diego, dallas, san jose, austin,
+    jacksonville, fort worth, columbus, charlotte, san francisco, indianapolis, seattle, denver, washington, boston,
+    el paso, nashville, detroit, oklahoma city, portland, las vegas, memphis, louisville, baltimore, milwaukee,
+    albuquerque, tucson, fresno, mesa, sacramento, atlanta, kansas city, colorado springs, omaha, raleigh, miami,
+    long beach, virginia beach, oakland, minneapolis, tulsa, tampa, arlington, new orleans, wichita, cleveland,
+    bakersfield, aurora, anaheim, honolulu, santa ana, riverside, corpus christi, lexington, stockton, henderson,
+    saint paul, st. paul, st. louis, saint louis, cincinnati, pittsburgh, greensboro, anchorage, plano, lincoln, orlando,
+    irvine, newark, toledo, durham, chula vista, fort wayne, jersey city, st. petersburg, laredo, madison, chandler,
+    buffalo, lubbock, scottsdale, reno, glendale, gilbert, winston-salem, north las vegas, norfolk, chesapeake, garland,
+    irving, hialeah, fremont, boise, richmond, baton rouge, spokane, des moines, tacoma, san bernardino, modesto,
+    fontana, santa clarita, birmingham, oxnard, fayetteville, moreno valley, rochester, salt lake city, hartford,
+    providence, albany, little rock, jackson, columbia, charleston, nyc, la, sf, dc, bay area, silicon valley, brooklyn,
+    manhattan, queens, the bronx, staten island, houston metro, denver metro, chicago area, new york city, boston area,
+    london, paris, toronto, tokyo, mexico city, montreal, vancouver, sydney, berlin, madrid, rome, dublin""".replace("\n", " ").split(", ")
+)
+
+
+def is_big_place(text: str) -> bool:
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    t = re.sub(r"^(?:the\s+)|(?:\s+(?:metro|area|region|metro area|city))+$", "", t)
+    return t in {p.strip() for p in BIG_PLACES}
+
+
+# Drug-name endings: capitalised drug names in notes are neither people nor places.
+DRUG_LIKE = re.compile(
+    r"(?:mine|fol|pril|olol|azole|mycin|cillin|statin|sartan|xaban|parin|zepam|azepam|oxacin|tidine|prazole|phrine|pressor|"
+    r"onix|asix|afil|tropin|sone|lone|dronate|formin|gliptin|glitazone|pine|dipine|triptan|umab|imab|inib|vir|cycline)$",
+    re.I,
 )

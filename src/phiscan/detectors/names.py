@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import NOT_NAMES, is_common_word, is_first_name, is_surname, zipf
+from ..lexicon import DRUG_LIKE, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -166,7 +166,11 @@ class NameDetector:
             last, first = m.group(1), m.group(2)
             if last.lower() in NOT_NAMES or (len(first) > 2 and first.lower() in NOT_NAMES):
                 continue
-            if not (is_surname(last.split()[0]) or is_first_name(first.rstrip(".")) or not is_common_word(last.split()[0], 4.0)):
+            lw0, fw = last.split()[0], first.rstrip(".")
+            census = is_surname(lw0) or is_first_name(fw)
+            if not census and (is_common_word(lw0, 2.5) or (len(fw) > 1 and is_common_word(fw, 2.5))):
+                continue  # "RESTLESS, SOMEWHAT", "DONE, CK": words, not a name
+            if is_common_word(lw0, 4.0) or (len(fw) > 1 and is_common_word(fw, 4.0) and not is_first_name(fw)):
                 continue
             add(span("PERSON", m, t, 0.85, self.name, "'LAST, FIRST' name as on a chart, board or wristband", pattern="last_first"))
         for m in LAST_FIRST_MIXED.finditer(t):
@@ -200,6 +204,10 @@ class NameDetector:
                     continue
                 if not any(w[:1].isupper() for w in words):
                     continue
+                if any(DRUG_LIKE.search(w.strip("'’.,")) or w.lower().strip("'’.,") in NOT_NAMES for w in words):
+                    continue
+                if seg.isupper() and not all((is_first_name(w) or is_surname(w)) and not is_common_word(w, 4.0) for w in words):
+                    continue  # all-caps notes: spaCy's model guesses wildly there
                 if INSTITUTION_WORDS.search(seg) or INSTITUTION_WORDS.match(t[e:e + 20].lstrip()):
                     continue
                 add(span("PERSON", (s, e), t, 0.7, self.name, "person name (spaCy NER)", pattern="ner"))
@@ -274,6 +282,8 @@ class NameDetector:
                 if any(o.start <= m.start() < o.end for o in out):
                     continue
                 add(span("PERSON", m, t, 0.7, self.name, "same name as found elsewhere in the post", pattern="repeat"))
+        # eponyms ("Marfan syndrome", "Chaddock reflex") and big cities are not people
+        out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
         return sorted(out, key=lambda s: s.start)
 
 

@@ -155,7 +155,7 @@ class AgeDetector(RegexDetector):
 
 
 ROOM_WORD = r"(?:room|rm|bed|bay|pod|stretcher|cubicle|cubby|hall|hallway|phòng|cuarto|habitaci[oó]n|cama|kama|kwarto)"
-ROOM_NUM = r"#?\s?(?:(?-i:[A-Z])?\d{1,4}(?:-?(?-i:[A-Z])(?![a-z]))?|(?<=\s)(?-i:[A-Z])(?![A-Za-z]))"
+ROOM_NUM = r"(?:(?-i:[A-Z])?\d{1,4}(?:-?(?-i:[A-Z])(?![a-z]))?|(?<=[ \t])(?-i:[A-H])(?![A-Za-z.]))"
 
 
 class RoomDetector(RegexDetector):
@@ -164,8 +164,8 @@ class RoomDetector(RegexDetector):
 
     def __init__(self) -> None:
         unit = r"(?:\b\d{1,2}\s?(?:North|South|East|West|N|S|E|W)\s*,?\s+|\b(?:ICU|NICU|PICU|CVICU|MICU|SICU|ED|ER|L&D|trauma|Pod\s+[A-Z],?)\s+)?"
-        self._rx = re.compile(unit + r"\b" + ROOM_WORD + r"\.?\s*" + ROOM_NUM + r"(?:\s*(?:and|&|,)\s*\d{1,4}[A-Z]?)?\b", I)
-        self._bare = re.compile(r"\b(?:in|to)\s+(\d{1,4}[A-Z])\b(?!\s*(?:weeks|wks|days))")
+        self._rx = re.compile(unit + r"\b" + ROOM_WORD + r"[ \t]?#?[ \t]?" + ROOM_NUM + r"(?:[ \t]*(?:and|&|,)[ \t]*\d{1,4}[A-Z]?)?\b", I)
+        self._bare = re.compile(r"\b(?:in|to)\s+(\d{1,4}[A-H])\b(?!\s*(?:weeks|wks|days))")
 
     def detect(self, a: Analysis) -> list[Span]:
         out = []
@@ -269,6 +269,9 @@ class ContactDetector(RegexDetector):
                 continue
             if len(set(digits)) < 3:
                 continue
+            parts = re.split(r"[\s.-]", m.group(0))
+            if len(digits) == 7 and len(parts) == 2 and parts[0].endswith(("00", "50")) and int(parts[1]) > int(parts[0]):
+                continue  # "900-1300": a range of times or amounts
             out.append(span("PHONE", m, t, 0.75 if len(digits) >= 10 else 0.6, self.name, f"phone number pattern ({len(digits)} digits)", digits=digits[-10:]))
         for m in PAGER.finditer(t):
             if not any(o.start <= m.start(1) < o.end for o in out):

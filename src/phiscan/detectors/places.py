@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import NOT_NAMES, is_common_word
+from ..lexicon import DRUG_LIKE, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -104,7 +104,9 @@ class PlaceDetector:
             words = seg.split()
             while words and words[-1].lower() in ("of", "de", "del", "la"):
                 words.pop()
-            if not words or words[0].lower() in NOT_PLACES or any(w.lower() in NOT_PLACES for w in words):
+            if not words or words[0].lower() in NOT_PLACES or any(w.lower() in NOT_PLACES or w.lower() in NOT_NAMES for w in words):
+                continue
+            if any(DRUG_LIKE.search(w) for w in words) or seg.isupper():
                 continue
             if INSTITUTION.search(" ".join(words)):
                 continue
@@ -118,10 +120,16 @@ class PlaceDetector:
                 if ent.label_ not in ("GPE", "LOC", "FAC"):
                     continue
                 seg = ent.text
-                if INSTITUTION.search(seg) or seg.lower() in NOT_PLACES or not seg[:1].isupper() or (ent.start_char > 0 and t[ent.start_char - 1] in "#@"):
+                if INSTITUTION.search(seg) or seg.lower() in NOT_PLACES or seg.lower() in NOT_NAMES or not seg[:1].isupper() or (ent.start_char > 0 and t[ent.start_char - 1] in "#@"):
+                    continue
+                if DRUG_LIKE.search(seg) or (seg.isupper() and not is_big_place(seg)):
                     continue
                 if seg.upper() == seg and len(seg) <= 3:
                     continue
                 add(span("LOCATION", (ent.start_char, ent.end_char), t, 0.6, self.name, f"place name (spaCy {ent.label_})", kind="ner"))
         out = [o for o in out if not any(f.overlaps(o) and o.attr("kind") in ("prep", "ner", "venue") for f in facilities)]
+        out = [o for o in out if not EPONYM_HEAD.match(t[o.end:o.end + 40])]
+        # a big city is still a place, but not a small one: rules and the re-identification count know
+        out = [Span(o.entity, o.start, o.end, o.text, o.score, o.detector, o.explanation, tuple(sorted(dict(o.attrs, big=True).items())))
+               if is_big_place(o.text) else o for o in out]
         return sorted(out + facilities, key=lambda s: s.start)

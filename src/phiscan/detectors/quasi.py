@@ -108,7 +108,7 @@ class QuasiDetector:
         return sorted(out, key=lambda s: s.start)
 
 
-HANDLE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_]{2,30})(?![\w@]|\.[a-z])")
+HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)(?![\w@]|\.[a-z])")
 
 
 class HandleDetector:

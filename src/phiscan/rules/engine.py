@@ -196,6 +196,9 @@ def _signal_name(sp: Span) -> str:
 
 
 def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdict]:
+    """Re-identification: indirect identifiers that together point to one person. Overlapping spans ("the
+    55-year-old man", "55-year-old") are one signal; a place counts only when its own rule kept it (not an
+    event venue) and it is not a big city."""
     spec = rule.composite
     req = spec.get("requires")
     probe = Span("POST", 0, len(ctx.a.text), "", 1.0, "post", "")
@@ -203,25 +206,38 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
         return []
     signals = set(spec.get("signals", []))
     anchors = set(spec.get("anchors", []))
-    dropped_places = {(v.span.start, v.span.end) for v in verdicts if v.span.entity == "LOCATION"}
+    kept_places = {(v.span.start, v.span.end) for v in verdicts if v.span.entity == "LOCATION"}
     members: list[Span] = []
     for sp in ctx.spans:
         name = _signal_name(sp)
-        base = name.split(":")[0]
-        if name in signals or base in signals:
-            if sp.entity == "LOCATION" and (sp.start, sp.end) not in dropped_places:
-                continue  # the location rule judged it not about a patient (an event venue, the writer's home)
-            if sp.entity == "AGE" and sp.attr("over_89"):
-                continue
-            members.append(sp)
-    names = {_signal_name(s) for s in members}
+        if name not in signals and name.split(":")[0] not in signals:
+            continue
+        if sp.entity == "LOCATION" and ((sp.start, sp.end) not in kept_places or sp.attr("big")):
+            continue
+        if sp.entity == "AGE" and sp.attr("over_89"):
+            continue
+        members.append(sp)
+    groups: list[list[Span]] = []
+    for sp in sorted(members, key=lambda s: (s.start, -s.end)):
+        if groups and any(sp.overlaps(o) for o in groups[-1]):
+            groups[-1].append(sp)
+        else:
+            groups.append([sp])
+
+    def is_anchor(n: str) -> bool:
+        return n in anchors or n.split(":")[0] in anchors
+
+    names = []
+    for g in groups:
+        ns = [_signal_name(s) for s in g]
+        names.append(next((n for n in ns if is_anchor(n)), ns[0]))
     cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
-    n_anchor = sum(1 for s in members if _signal_name(s) in anchors or _signal_name(s).split(":")[0] in anchors)
-    total = len({n.split(":")[0] if not n.startswith("quasi") else n for n in names}) + len(cue_hits)
+    n_anchor = sum(1 for n in names if is_anchor(n))
+    total = len(set(names)) + len(cue_hits)
     if n_anchor < spec.get("min_anchors", 1) or total < spec.get("min_signals", 2):
         return []
     why = "signals that combine: " + ", ".join(sorted({n.replace(":", " ") for n in names} | {f"{c} words" for c in cue_hits}))
-    sig = tuple(sorted(names | set(cue_hits)))
+    sig = tuple(sorted(set(names) | set(cue_hits)))
     return [Verdict(rule, sp, rule.severity, why, signals=sig) for sp in sorted(members, key=lambda s: s.start)]
 
 
