@@ -87,7 +87,7 @@ NOT_NAMES = frozenset(
     covid covid-19 god jesus lord lol omg lmao smh tbh rip bff pov fyp ig tiktok insta psalm amen bestie sis bro
     fam mama papa mom dad babe baby grandma grandpa nana papa auntie uncle sir maam ma'am y'all yall hun girl boy
     dnr npo prn stat chf copd dka cabg tavr ecmo iv mri ct cpr aed bls acls nrp pals k+ bp hr lab labs dx hx tx rx
-    team unit floor shift night day nurse nurses doc doctor patient patients pt pts sarge chief captain coach
+    team unit floor shift night day nurse nurses doc doctor patient patients pt pts chief captain coach
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december today tonight tomorrow yesterday happy merry christmas thanksgiving easter
     bsn msn dnp ccrn cen cpn rnc faan facs facp mba mph phd mha fnp aprn lcsw rd ibclc cnm crna np-c pa-c
@@ -142,3 +142,8 @@ DRUG_LIKE = re.compile(
     r"onix|asix|afil|tropin|sone|lone|dronate|formin|gliptin|glitazone|pine|dipine|triptan|umab|imab|inib|vir|cycline)$",
     re.I,
 )
+
+
+def is_drug_like(word: str) -> bool:
+    w = word.strip("'’.,")
+    return len(w) >= 6 and bool(DRUG_LIKE.search(w)) and not (is_first_name(w) or is_surname(w))

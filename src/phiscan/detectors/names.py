@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import DRUG_LIKE, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
+from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -26,7 +26,7 @@ LEAD_STRIP = re.compile(
     r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
     r"Shout|Rest|Easy|RIP|Sending|Love|Go|Let's|Our|My|The|This|That|Today|Tonight|Yes|No|Oh|Ok|Okay|Wow|Omg|Lol|"
     r"Praying|Pray|Prayers|Update|Day|POV|Sharing|Shoutouts|Celebrating|Honoring|Remembering|Husband|Wife|Son|Daughter|"
-    r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named)\s+)+"
+    r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named|Hope|Aww|Wow|Yay)\s+)+"
 )
 
 PATIENT_PATTERN = re.compile(
@@ -58,6 +58,10 @@ KIN_PATTERN = re.compile(
     re.I,
 )
 NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
+NAME_AND_KIN = re.compile(r"\b(" + NAME_TOKEN + r")\s+(?:and|&)\s+(?:her|his|their)\s+" + KIN_WORD)
+FULL_NAME = re.compile(r"(?<![\w'’])([A-Z][a-zà-ÿ]{2,})\s+([A-Z][a-zà-ÿ'’-]{2,})(?![\w'’])")
+_PLACE_HEADS = (r"County|Township|High|School|Street|St|Road|Rd|Avenue|Ave|Hospital|Clinic|Center|Memorial|Falls|Springs|"
+                r"Creek|Hollow|Ridge|Valley|Lake|River|Bay|Park|Hills?|Heights|Junction|Mills?|Station|Church|Market")
 FAMILY_NAME = re.compile(r"\b(?:the\s+)?([A-Z][a-zà-ÿ'’-]+|[A-Z]{3,})\s+(?:family|FAMILY|famil(?:y|ia))\b")
 CAP_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]{2,}(?![\w'’])")
 HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z][A-Za-z0-9_]{2,60})")
@@ -93,6 +97,8 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
         return False
     if is_first_name(lw) or is_surname(lw):
         return not is_common_word(lw, 5.6)
+    if w.islower() and re.search(r"(?:ed|ing|ly|s)$", w):
+        return False  # "her brothers stitched it": a verb, not a name
     return not is_common_word(lw, 3.4)
 
 
@@ -124,7 +130,7 @@ class NameDetector:
             out.append(sp)
 
         # 1. Titles: "Mr. Peterson", "mr okonkwo", "Miss Odessa", "Capt. Rolf Brandvold", "Dr. Reyes" (staff: marked).
-        for m in TITLE_PATTERN.finditer(t):
+        for m in _overlapping(TITLE_PATTERN, t):
             title = m.group("title")
             name = m.group("name")
             words = name.split()
@@ -186,6 +192,8 @@ class NameDetector:
                 if ent.label_ != "PERSON":
                     continue
                 s, e = ent.start_char, ent.end_char
+                while s < e and not t[s].isalpha():
+                    s += 1
                 seg = t[s:e]
                 lead = LEAD_STRIP.match(seg)
                 if lead:
@@ -204,7 +212,7 @@ class NameDetector:
                     continue
                 if not any(w[:1].isupper() for w in words):
                     continue
-                if any(DRUG_LIKE.search(w.strip("'’.,")) or w.lower().strip("'’.,") in NOT_NAMES for w in words):
+                if any(is_drug_like(w) or w.lower().strip("'’.,") in NOT_NAMES for w in words):
                     continue
                 if seg.isupper() and not all((is_first_name(w) or is_surname(w)) and not is_common_word(w, 4.0) for w in words):
                     continue  # all-caps notes: spaCy's model guesses wildly there
@@ -228,6 +236,20 @@ class NameDetector:
                     break
                 add(span("PERSON", mm, t, 0.75, self.name, "name in a list after a family word", group=1, pattern="relative", relative=True))
                 pos = mm.end()
+        for m in NAME_AND_KIN.finditer(t):  # "Adaeze and her brothers"
+            if looks_like_name(m.group(1)):
+                add(span("PERSON", m, t, 0.75, self.name, "name beside a family word ('and her brothers')", group=1, pattern="relative", relative=True))
+        for m in FULL_NAME.finditer(t):  # "Imani Greer": a rare first word and a census surname
+            first, last = m.group(1), m.group(2)
+            if any(o.start <= m.start() < o.end for o in out):
+                continue
+            if not is_surname(last) or is_common_word(last, 4.0) or is_common_word(first, 3.0) or first.lower() in NOT_NAMES:
+                continue
+            if re.search(r"\b(?:in|from|at|near|of|to|on)\s+$", t[max(0, m.start() - 6): m.start()], re.I):
+                continue
+            if re.match(r"\s+(?:" + _PLACE_HEADS + r")\b", t[m.end(): m.end() + 20]):
+                continue
+            add(span("PERSON", m, t, 0.65, self.name, "first and last name (census surname)", pattern="first_name"))
         for m in FAMILY_NAME.finditer(t):
             w = m.group(1)
             if looks_like_name(w) and (is_surname(w) or not is_common_word(w, 3.5)):
@@ -285,6 +307,17 @@ class NameDetector:
         # eponyms ("Marfan syndrome", "Chaddock reflex") and big cities are not people
         out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
         return sorted(out, key=lambda s: s.start)
+
+
+def _overlapping(rx: re.Pattern, text: str):
+    """Every match, including one that starts inside a rejected earlier one ("lil party for miss dolores")."""
+    pos = 0
+    while True:
+        m = rx.search(text, pos)
+        if not m:
+            return
+        yield m
+        pos = m.start() + 1
 
 
 def _part_of_org(text: str, parts: list[str]) -> bool:

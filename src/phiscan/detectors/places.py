@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import DRUG_LIKE, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word
+from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -106,7 +106,7 @@ class PlaceDetector:
                 words.pop()
             if not words or words[0].lower() in NOT_PLACES or any(w.lower() in NOT_PLACES or w.lower() in NOT_NAMES for w in words):
                 continue
-            if any(DRUG_LIKE.search(w) for w in words) or seg.isupper():
+            if any(is_drug_like(w) for w in words) or seg.isupper():
                 continue
             if INSTITUTION.search(" ".join(words)):
                 continue
@@ -122,7 +122,7 @@ class PlaceDetector:
                 seg = ent.text
                 if INSTITUTION.search(seg) or seg.lower() in NOT_PLACES or seg.lower() in NOT_NAMES or not seg[:1].isupper() or (ent.start_char > 0 and t[ent.start_char - 1] in "#@"):
                     continue
-                if DRUG_LIKE.search(seg) or (seg.isupper() and not is_big_place(seg)):
+                if is_drug_like(seg) or (seg.isupper() and not is_big_place(seg)):
                     continue
                 if seg.upper() == seg and len(seg) <= 3:
                     continue

@@ -260,6 +260,20 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
             for m in re.finditer(re.escape(author), a.text, re.I):
                 if not any(s.start == m.start() for s in addressed):
                     addressed.append(Span("HANDLE", m.start(), m.end(), m.group(0), 0.9, "reply", "handle of the commenter replied to"))
+    # names a handle is built on ("@tomasz_wr" -> Tomasz, "@priyankaR_writes" -> Priyanka) and every span that
+    # names the commenter ("Mrs. Kowalczyk" replying to Brenda Kowalczyk)
+    handle_words = set()
+    for h in [s.text for s in addressed if s.text.startswith("@")] + ([author] if author.startswith("@") else []):
+        for part in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", h.lstrip("@")):
+            if len(part) >= 3:
+                handle_words.add(part.lower())
+    for sp in ctx.spans:
+        if sp.entity not in ("PERSON", "HANDLE", "HASHTAG"):
+            continue
+        words = {w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", sp.text)} - {"mrs", "miss", "mr"}
+        hit = bool(words & set(ctx.reply_names)) or bool(words & handle_words) or any(w in hw for w in words for hw in handle_words if len(w) >= 4)
+        if hit and not any(sp.overlaps(x) for x in addressed):
+            addressed.append(sp)
     if not addressed and not (post.reply_to_author or post.in_reply_to):
         vocative = re.match(r"\s*(?:Hi|Hey|Hello|Dear)?\s*([A-Z][a-z]+),", a.text)
         if vocative and vocative.group(1).lower() not in ("hi", "hey", "thanks", "thank", "yes", "no", "ok", "sorry", "congrats"):

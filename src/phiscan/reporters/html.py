@@ -1,0 +1,395 @@
+"""HTML report: one self-contained file a compliance reviewer opens in a browser, also from file://.
+
+What it holds: a summary (posts scanned, findings by severity, rule and account, inputs that could not be
+read), filters by severity, rule and account, and one card per finding with its post in context and the evidence
+highlighted, the rule name and message, why it was flagged, the policy references, the rule's docs and a link
+to the original post. Filters are select boxes and are mirrored in the URL fragment
+(`#severity=high&rule=PHI101&account=x`), so a filtered view can be bookmarked or sent; summary counts link to
+their filtered view. Without JavaScript every finding is shown.
+
+Safety, because the page shows text written by strangers and may be opened on a reviewer's workstation:
+- no external assets at all: CSS and JS are inline, nothing is fetched, and a Content-Security-Policy meta says
+  so to the browser (default-src 'none'). The script is allowed by its SHA-256 hash; 'unsafe-inline' follows it
+  only as the fallback for browsers older than CSP 2, which ignore hashes (newer ones ignore 'unsafe-inline'
+  when a hash is present), so even a post that slipped past escaping could not run a script;
+- everything from posts, accounts, file names and rules is escaped with html.escape, in text and attributes;
+- the script never builds HTML (no innerHTML): it only toggles `hidden` and sets a counter's textContent;
+- only http(s) post URLs become links (never javascript: or data:), opened with rel=noopener noreferrer;
+- under --redact no post text is written, only evidence masked through `phiscan.masking`.
+
+Output is deterministic (no timestamp unless the caller passes `generated_at`; findings in `ordered()` order).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from collections import Counter
+from typing import IO
+
+from ..model import Finding, ScanResult, Severity
+from ..rules.engine import Rule, RuleSet
+from .json_report import _version
+from .jsonl import ordered_errors
+from .markdown import (
+    NO_ACCOUNT, accepted_counts, by_account, by_rule, display_evidence, evidence_ok, failing_findings, post_groups, safe_url,
+    windows,
+)
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+NO_ACCOUNT_VALUE = "-"  # the filter value of findings whose post has no known account
+DOC_HEADINGS = (("what", "What it catches"), ("why", "Why it matters"), ("example", "Example"), ("instead", "Write instead"))
+
+
+def esc(value: object) -> str:
+    """HTML-escape text for element content and quoted attributes (also drops lone surrogates, which
+    cannot be written as UTF-8)."""
+    return html.escape(_SURROGATES.sub("\ufffd", str(value)), quote=True)
+
+
+CSS = """
+:root { color-scheme: light; --high: #b3261e; --medium: #9a6700; --low: #0b6e99; --info: #555; --line: #d0d7de; }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
+header.page, main { max-width: 70rem; margin: 0 auto; padding: 0 1rem; }
+header.page { padding-top: 1rem; }
+h1 { margin: .5rem 0 0; font-size: 1.6rem; }
+h2 { margin: 2rem 0 .75rem; font-size: 1.3rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
+h3 { margin: 0 0 .25rem; font-size: 1.05rem; }
+.meta, .post-meta { color: #59636e; font-size: .9rem; margin: .25rem 0; }
+.notice { background: #fff8c5; border: 1px solid #d4a72c; padding: .5rem .75rem; border-radius: 6px; }
+dl.totals { display: flex; flex-wrap: wrap; gap: .75rem; margin: 0 0 1rem; }
+dl.totals div { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .5rem .9rem; min-width: 9rem; }
+dl.totals dt { color: #59636e; font-size: .85rem; }
+dl.totals dd { margin: 0; font-size: 1.4rem; font-weight: 600; }
+.tables { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+th, td { padding: .3rem .7rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+form.filters { display: flex; flex-wrap: wrap; gap: .75rem 1.25rem; align-items: end; background: #fff; border: 1px solid var(--line);
+  border-radius: 6px; padding: .75rem; position: sticky; top: 0; z-index: 1; }
+form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: #59636e; }
+select, button { font: inherit; padding: .2rem .4rem; }
+#counter { font-weight: 600; }
+section.post { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin: 1rem 0; }
+article.finding { border-left: 4px solid var(--info); padding: .5rem .75rem; margin: .75rem 0 0; background: #fbfbfc; }
+article.finding.sev-high { border-left-color: var(--high); }
+article.finding.sev-medium { border-left-color: var(--medium); }
+article.finding.sev-low { border-left-color: var(--low); }
+.badge { display: inline-block; color: #fff; border-radius: 4px; padding: 0 .4rem; font-size: .8rem; font-weight: 700; letter-spacing: .03em; }
+.badge.sev-high { background: var(--high); } .badge.sev-medium { background: var(--medium); }
+.badge.sev-low { background: var(--low); } .badge.sev-info { background: var(--info); }
+.rule-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-weight: 600; }
+.confidence { color: #59636e; font-size: .85rem; }
+.status { border: 1px solid #59636e; border-radius: 4px; padding: 0 .3rem; font-size: .8rem; color: #59636e; }
+blockquote.context { white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0; padding: .5rem .75rem; background: #fff;
+  border: 1px solid var(--line); border-radius: 4px; }
+mark { background: #ffd33d; color: #000; padding: 0 .1em; border-radius: 2px; }
+dl.details { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0 0; }
+dl.details dt { color: #59636e; }
+dl.details dd { margin: 0; overflow-wrap: anywhere; }
+dl.details ul { margin: 0; padding-left: 1.1rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #eff1f3; padding: 0 .25em; border-radius: 3px; }
+section.rule { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin: .75rem 0; }
+section.rule dt { font-weight: 600; } section.rule dd { margin: 0 0 .5rem; }
+@media print { form.filters, .no-print { display: none; } body { background: #fff; } section.post { break-inside: avoid; } }
+""".strip()
+
+SCRIPT = """
+(function () {
+  "use strict";
+  var KEYS = ["severity", "rule", "account"];
+  var cards = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
+  var posts = Array.prototype.slice.call(document.querySelectorAll("section.post"));
+  var counter = document.getElementById("counter");
+  var selects = {};
+  KEYS.forEach(function (k) { selects[k] = document.getElementById("filter-" + k); });
+
+  function hasOption(select, value) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === value) { return true; }
+    }
+    return false;
+  }
+
+  function apply() {
+    var shown = 0;
+    cards.forEach(function (card) {
+      var match = KEYS.every(function (k) {
+        var want = selects[k].value;
+        return want === "" || card.getAttribute("data-" + k) === want;
+      });
+      card.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    posts.forEach(function (post) {
+      post.hidden = post.querySelector("article.finding:not([hidden])") === null;
+    });
+    counter.textContent = shown + " of " + cards.length + " findings shown";
+  }
+
+  function readHash() {
+    var raw = window.location.hash.replace(/^#/, "");
+    if (raw.indexOf("=") === -1) { return false; }  /* an anchor such as #rule-PHI101, not a filter */
+    var params = new URLSearchParams(raw);
+    KEYS.forEach(function (k) {
+      var value = params.get(k) || "";
+      selects[k].value = hasOption(selects[k], value) ? value : "";
+    });
+    return true;
+  }
+
+  function writeHash() {
+    var params = new URLSearchParams();
+    KEYS.forEach(function (k) { if (selects[k].value !== "") { params.set(k, selects[k].value); } });
+    var query = params.toString();
+    try {
+      history.replaceState(null, "", query ? "#" + query : window.location.pathname + window.location.search);
+    } catch (err) {
+      window.location.hash = query;
+    }
+  }
+
+  KEYS.forEach(function (k) {
+    selects[k].addEventListener("change", function () { writeHash(); apply(); });
+  });
+  document.getElementById("filter-reset").addEventListener("click", function () {
+    KEYS.forEach(function (k) { selects[k].value = ""; });
+    writeHash();
+    apply();
+  });
+  window.addEventListener("hashchange", function () { if (readHash()) { apply(); } });
+  readHash();
+  apply();
+}());
+""".strip("\n")
+
+
+def script_hash(script: str = SCRIPT) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def csp(script: str = SCRIPT) -> str:
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        f"script-src {script_hash(script)} 'unsafe-inline'; "
+        "img-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+
+def severities_in(findings: list[Finding]) -> list[str]:
+    present = {str(f.severity) for f in findings}
+    return [str(s) for s in sorted(Severity, reverse=True) if s >= Severity.LOW or str(s) in present]
+
+
+class HtmlReporter:
+    name = "html"
+    description = "Self-contained HTML for reviewers: summary, filters, findings in context"
+
+    def render(
+        self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium",
+        generated_at: str | None = None,
+    ) -> None:
+        out.write(self.document(result, rules, redact=redact, fail_on=fail_on, generated_at=generated_at))
+
+    # ------------------------------------------------------------------------------------------ document
+    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str, generated_at: str | None = None) -> str:
+        groups = list(post_groups(result.findings))
+        findings = [f for _, g in groups for f in g]
+        P: list[str] = [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(csp())}">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="robots" content="noindex, nofollow">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta name="generator" content="phiscan {esc(_version())}">',
+            "<title>phiscan report</title>",
+            f"<style>\n{CSS}\n</style>",
+            "</head>",
+            "<body>",
+            '<header class="page">',
+            "<h1>phiscan report</h1>",
+        ]
+        meta = [f"phiscan {esc(_version())}"]
+        if generated_at:
+            meta.append(f"generated {esc(generated_at)}")
+        P.append(f'<p class="meta">{" · ".join(meta)}</p>')
+        if redact:
+            P.append('<p class="notice" id="redacted">Redacted report: evidence is masked and post text is not shown.</p>')
+        P.append("</header>")
+        P.append("<main>")
+        P += self._summary(result, findings, fail_on)
+        P += self._findings(result, rules, groups, findings, redact)
+        P += self._rules(rules, findings)
+        P.append("</main>")
+        P.append(f"<script>{SCRIPT}</script>")
+        P += ["</body>", "</html>", ""]
+        return "\n".join(P)
+
+    # ------------------------------------------------------------------------------------------- summary
+    def _summary(self, result: ScanResult, findings: list[Finding], fail_on: str) -> list[str]:
+        failing = len(failing_findings(findings, fail_on))
+        sev = Counter(str(f.severity) for f in findings)
+        totals = (
+            ("posts-scanned", "Posts scanned", result.posts),
+            ("posts-with-findings", "Posts with findings", len({(f.source, f.post_id) for f in findings})),
+            ("findings-total", "Findings", len(findings)),
+            ("findings-failing", f"At or above {fail_on}", failing),
+            *((re.sub(r"\W+", "-", label.lower()), label, n) for label, n in accepted_counts(result)),
+            ("errors-total", "Inputs that could not be read", len(result.errors)),
+        )
+        P = ['<section id="summary" aria-labelledby="summary-h">', '<h2 id="summary-h">Summary</h2>', '<dl class="totals">']
+        P += [f'<div><dt>{esc(label)}</dt><dd id="{key}">{n}</dd></div>' for key, label, n in totals]
+        P.append("</dl>")
+        P.append('<div class="tables">')
+        P += _table("by-severity", "Findings by severity", ("Severity", "Findings"),
+                    [(_filter_link("severity", s, s), n) for s, n in ((s, sev.get(s, 0)) for s in severities_in(findings))])
+        P += _table("by-rule", "Findings by rule", ("Rule", "Name", "Findings"),
+                    [(_filter_link("rule", code, code), esc(name), n) for code, name, n in by_rule(findings)])
+        P += _table("by-account", "Findings by account", ("Account", "Findings"),
+                    [(_filter_link("account", NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, a), n) for a, n in by_account(findings)])
+        P.append("</div>")
+        P.append('<section id="errors" aria-labelledby="errors-h">')
+        P.append('<h3 id="errors-h">Inputs that could not be read</h3>')
+        if result.errors:
+            P += _table("errors-table", None, ("Source", "Where", "Problem"),
+                        [(esc(e.source), esc(e.where), esc(e.message)) for e in ordered_errors(result.errors)])
+        else:
+            P.append("<p>None.</p>")
+        P.append("</section>")
+        P.append("</section>")
+        return P
+
+    # ------------------------------------------------------------------------------------------ findings
+    def _findings(self, result: ScanResult, rules: RuleSet, groups, findings: list[Finding], redact: bool) -> list[str]:
+        total = len(findings)
+        P = ['<section id="findings" aria-labelledby="findings-h">', '<h2 id="findings-h">Findings</h2>']
+        sev = Counter(str(f.severity) for f in findings)
+        P.append('<form class="filters" id="filters" role="search" aria-label="Filter findings">')
+        P += _select("severity", "Severity", "All severities", [(s, f"{s} ({sev.get(s, 0)})") for s in severities_in(findings)])
+        P += _select("rule", "Rule", "All rules", [(code, f"{code} {name} ({n})") for code, name, n in by_rule(findings)])
+        P += _select("account", "Account", "All accounts",
+                     [(NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, f"{a} ({n})") for a, n in sorted(by_account(findings))])
+        P.append('<button type="button" id="filter-reset">Show all</button>')
+        P.append(f'<p id="counter" aria-live="polite">{total} of {total} findings shown</p>')
+        P.append("</form>")
+        P.append('<noscript><p class="notice">Filters need JavaScript; every finding is shown.</p></noscript>')
+        if not findings:
+            P.append('<p id="no-findings">No findings.</p>')
+        n = 0
+        for p, ((source, post_id), group) in enumerate(groups, 1):
+            first = group[0]
+            P.append(f'<section class="post" id="post-{p}" aria-labelledby="post-{p}-h">')
+            P.append(f'<h3 id="post-{p}-h">Post {esc(post_id)}</h3>')
+            facts = []
+            if first.platform:
+                facts.append(f'<span class="platform">{esc(first.platform)}</span>')
+            facts.append(f'<span class="account">{esc(first.account or NO_ACCOUNT)}</span>')
+            facts.append(f'<span class="source">{esc(source)}' + (f", line {first.line}" if first.line else "") + "</span>")
+            link = safe_url(first.url)
+            if link:
+                facts.append(f'<a class="post-link" href="{esc(link)}" rel="noopener noreferrer nofollow" target="_blank">Open the original post</a>')
+            elif first.url:
+                facts.append(f'<span class="post-url">{esc(first.url)}</span>')
+            P.append(f'<p class="post-meta">{" · ".join(facts)}</p>')
+            for f in group:
+                n += 1
+                P += self._card(n, f, result, rules, redact)
+            P.append("</section>")
+        P.append("</section>")
+        return P
+
+    def _card(self, n: int, f: Finding, result: ScanResult, rules: RuleSet, redact: bool) -> list[str]:
+        sev = str(f.severity)
+        account = f.account or NO_ACCOUNT_VALUE
+        P = [
+            f'<article class="finding sev-{esc(sev)}" id="finding-{n}" data-severity="{esc(sev)}" data-rule="{esc(f.rule)}" '
+            f'data-account="{esc(account)}" data-fingerprint="{esc(f.fingerprint)}">',
+            f'<h4><span class="badge sev-{esc(sev)}">{esc(sev.upper())}</span> <span class="rule-code">{esc(f.rule)}</span> '
+            f'<span class="rule-name">{esc(f.rule_name)}</span> <span class="confidence">confidence {f.confidence:.2f}</span>'
+            + (f' <span class="status">{esc(f.status)}</span>' if f.status != "open" else "") + "</h4>",
+            f'<p class="message">{esc(_scrub(f.message, f, redact))}</p>',
+        ]
+        text = None if redact else result.text_of(f)
+        if text is not None and evidence_ok(text, f):
+            (ws, we), = windows(len(text), text, [(f.start, f.end)])
+            before = ("…" if ws > 0 else "") + text[ws:f.start]
+            after = text[f.end:we] + ("…" if we < len(text) else "")
+            P.append(f'<blockquote class="context" dir="auto">{esc(before)}<mark>{esc(f.evidence)}</mark>{esc(after)}</blockquote>')
+        details = [("Evidence", f'<mark class="evidence">{esc(display_evidence(f, redact))}</mark>'
+                    + (" <span class=\"masked\">(masked)</span>" if redact else ""))]
+        details.append(("Where", f"{esc(f.field)}, characters {f.start}–{f.end}"))
+        if f.disclosed:
+            details.append(("Discloses", esc(f.disclosed)))
+        if f.explanation:
+            details.append(("Why flagged", esc(_scrub(f.explanation, f, redact))))
+        if f.policies:
+            details.append(("Policy", "<ul>" + "".join(f"<li>{esc(p)}</li>" for p in f.policies) + "</ul>"))
+        rule = rules.by_code.get(f.rule)
+        about = f'<a href="#rule-{esc(f.rule)}">{esc(rule.title)}</a> · ' if rule is not None else ""
+        details.append(("Rule", f"{about}<code>phiscan rules show {esc(f.rule)}</code>"))
+        P.append('<dl class="details">')
+        P += [f"<dt>{label}</dt><dd>{value}</dd>" for label, value in details]
+        P.append("</dl>")
+        P.append("</article>")
+        return P
+
+    # --------------------------------------------------------------------------------------------- rules
+    def _rules(self, rules: RuleSet, findings: list[Finding]) -> list[str]:
+        codes = sorted({f.rule for f in findings})
+        known: list[Rule] = [rules.by_code[c] for c in codes if c in rules.by_code]
+        if not known:
+            return []
+        P = ['<section id="rules" aria-labelledby="rules-h">', '<h2 id="rules-h">Rules in this report</h2>']
+        for r in known:
+            P.append(f'<section class="rule" id="rule-{esc(r.code)}">')
+            P.append(f'<h3><span class="rule-code">{esc(r.code)}</span> {esc(r.name)}: {esc(r.title)}</h3>')
+            P.append("<dl>")
+            for key, label in DOC_HEADINGS:
+                if r.docs.get(key):
+                    P.append(f"<dt>{label}</dt><dd>{esc(r.docs[key])}</dd>")
+            P.append("</dl>")
+            P.append(f"<p>Training material: <code>phiscan rules show {esc(r.code)}</code></p>")
+            P.append("</section>")
+        P.append("</section>")
+        return P
+
+
+def _scrub(text: str, f: Finding, redact: bool) -> str:
+    """Under --redact, mask the evidence should a rule's message or a detector's explanation ever quote it."""
+    if redact and f.evidence and len(f.evidence.strip()) > 1 and f.evidence in text:
+        return text.replace(f.evidence, display_evidence(f, True))
+    return text
+
+
+def _filter_link(key: str, value: str, label: str) -> str:
+    from urllib.parse import quote
+
+    return f'<a href="#{key}={esc(quote(value, safe="", errors="replace"))}">{esc(label)}</a>'
+
+
+def _table(ident: str, caption: str | None, head: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    P = [f'<table id="{ident}">']
+    if caption:
+        P.append(f"<caption>{esc(caption)}</caption>")
+    P.append("<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in head) + "</tr></thead>")
+    P.append("<tbody>")
+    if not rows:
+        P.append(f'<tr><td colspan="{len(head)}">None.</td></tr>')
+    for row in rows:  # cells are already escaped markup, except counts
+        P.append("<tr>" + "".join(f'<td class="num">{c}</td>' if isinstance(c, int) else f"<td>{c}</td>" for c in row) + "</tr>")
+    P.append("</tbody></table>")
+    return P
+
+
+def _select(key: str, label: str, everything: str, options: list[tuple[str, str]]) -> list[str]:
+    P = [f'<label for="filter-{key}">{esc(label)}', f'<select id="filter-{key}" name="{key}">', f'<option value="">{esc(everything)}</option>']
+    P += [f'<option value="{esc(value)}">{esc(text)}</option>' for value, text in options]
+    P.append("</select></label>")
+    return P
