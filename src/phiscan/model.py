@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,11 @@ class Post:
     source: str = "-"
     index: int | None = None
     line: int | None = None  # 1-based line in the source file where the post starts, when meaningful
+    # Where a field's text sits in the source file, for loaders that know: (field, line, column, verbatim).
+    # `verbatim` means the field's text is written character for character from (line, column) on (a Markdown
+    # body), so an offset inside it maps to an exact line and column; otherwise (a quoted front matter value)
+    # (line, column) is where the field's key is, and every finding in that field points there.
+    locations: tuple[tuple[str, int, int, bool], ...] = ()
 
     def texts(self) -> list[tuple[str, str]]:
         """Every scannable text of the post as (field, text), main text first."""
@@ -78,6 +84,26 @@ class Post:
             if m.alt:
                 out.append((f"media[{i}].alt", m.alt))
         return [(f, t) for f, t in out if t]
+
+    def position(self, fld: str, start: int, end: int) -> tuple[int | None, int | None, int | None, int | None]:
+        """(line, column, end line, end column) of text[start:end] of a field in the source file, 1-based, columns
+        in Unicode code points, the end exclusive. Unknown parts are None: a JSONL or CSV record gives its line
+        only; a front matter value its key's line and column; a Markdown body the exact place."""
+        for name, line, column, verbatim in self.locations:
+            if name != fld:
+                continue
+            if not verbatim:
+                return line, column, None, None
+            text = dict(self.texts()).get(fld, "")
+
+            def at(offset: int) -> tuple[int, int]:
+                before = text[:offset]
+                nl = before.count("\n")
+                return (line, column + offset) if nl == 0 else (line + nl, offset - before.rfind("\n"))
+
+            (l1, c1), (l2, c2) = at(start), at(end)
+            return l1, c1, l2, c2
+        return self.line, None, None, None
 
 
 @dataclass(frozen=True)
@@ -129,12 +155,64 @@ class Finding:
     disclosed: str | None = None  # e.g. the exact date a relative date discloses
     signals: tuple[str, ...] = ()
     status: str = "open"  # open, authorized, suppressed, baselined
+    column: int | None = None  # `line` is where the finding is (see Post.position); column and end when known
+    end_line: int | None = None
+    end_column: int | None = None
+    context: str = ""  # digest of the words around the evidence (see `neighbourhood`), set by the engine
+    justification: str | None = None  # why it is suppressed or baselined (the reason a person gave)
 
     @property
     def fingerprint(self) -> str:
-        """Stable across edits elsewhere in the post and reordering of posts: hash of what, not where."""
-        basis = "\x1f".join([self.rule, self.field, self.evidence.casefold().strip(), self.post_id])
+        """A hash of what was found and how it was said, never of where: the key of baselines and SARIF.
+
+        It hashes the rule, the kind of field (`alt_text[1]` -> `alt_text`, list positions dropped), the
+        evidence (case-folded, whitespace collapsed) and `context`, a digest of up to four words either side
+        of the evidence within its sentence. So it
+        - survives edits elsewhere in the post (another sentence, the front matter, a hashtag at the end),
+        - survives reordering of posts and of files: no record index, post id or file name goes in (the
+          made-up id of a record without one is `file#index`, which changes when rows move, and a content
+          queue renames and moves files as posts are scheduled),
+        - changes when the evidence changes, or when the words right around it do (a different story that
+          happens to contain the same name is a new finding).
+        The same sentence with the same evidence in two posts has one fingerprint: accepting it once accepts
+        both, as detect-secrets does for one secret in two places. Without `context` (findings made outside
+        the engine) the post id stands in for it.
+        """
+        where = self.context or "post:" + self.post_id
+        basis = "\x1f".join(["v2", self.rule, field_kind(self.field), normalize(self.evidence), where])
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
+FINGERPRINT_VERSION = "v2"
+_WORD = re.compile(r"\w+")
+_SENTENCE_END_BEFORE = re.compile(r"(?:[.!?\u2026](?=\s)|\n)")
+_SENTENCE_END_AFTER = re.compile(r"(?:[.!?\u2026](?=\s|$)|\n)")
+
+
+def normalize(text: str) -> str:
+    """Case-folded, whitespace collapsed: 'Mr.  BASHIR ' and 'mr. bashir' are the same evidence."""
+    return " ".join(text.casefold().split())
+
+
+def field_kind(fld: str) -> str:
+    """A field name without list positions: `media[2].alt` -> `media.alt` (alt texts get reordered too)."""
+    return re.sub(r"\[\d+\]", "", fld)
+
+
+def neighbourhood(text: str, start: int, end: int, words: int = 4) -> str:
+    """Digest of up to `words` words before and after text[start:end], not crossing a sentence end or a line
+    break, case-folded and stripped of punctuation: what an edit elsewhere in the post leaves alone."""
+    left, right = text[:start], text[end:]
+    cuts = list(_SENTENCE_END_BEFORE.finditer(left))
+    if cuts:
+        left = left[cuts[-1].end():]
+    cut = _SENTENCE_END_AFTER.search(right)
+    if cut:
+        right = right[: cut.start()]
+    lw = _WORD.findall(left.casefold())[-words:] if words else []
+    rw = _WORD.findall(right.casefold())[:words] if words else []
+    basis = " ".join(lw) + "\x1f" + " ".join(rw)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -152,18 +230,29 @@ class ReadError:
 @dataclass
 class ScanResult:
     """Everything a reporter needs. `texts` holds, for posts with findings only, each field's text, keyed by
-    (source, post_id, field), so reports can show a finding in its post (reporters mask it under --redact)."""
+    (source, post_id, field), so reports can show a finding in its post (reporters mask it under --redact).
+
+    `findings` are the findings to report. Findings a person accepted are kept apart, never dropped:
+    `suppressed` (an inline `phiscan: ignore[RULE] reason` in the post) and `baselined` (in the baseline file
+    given with --baseline, whose path is `baseline`). Summaries count both; only open findings fail a scan.
+    `policies` maps every rule code to its policy references (`pack:reference`), for reporters that describe
+    rules (SARIF)."""
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     posts: int = 0
     sources: int = 0
     texts: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    suppressed: list[Finding] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
+    baseline: str | None = None
+    policies: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, post: Post, findings: list[Finding]) -> None:
         self.posts += 1
         if findings:
-            self.findings.extend(findings)
+            for f in findings:
+                (self.suppressed if f.status == "suppressed" else self.findings).append(f)
             wanted = {f.field for f in findings}
             for fld, text in post.texts():
                 if fld in wanted:
@@ -171,3 +260,15 @@ class ScanResult:
 
     def text_of(self, f: Finding) -> str | None:
         return self.texts.get((f.source, f.post_id, f.field))
+
+    def failing(self, fail_on: "str | Severity") -> list[Finding]:
+        """Open findings at or above the threshold: what makes a scan exit 1."""
+        threshold = Severity.parse(fail_on)
+        return [f for f in self.findings if f.status == "open" and f.severity >= threshold]
+
+    def status_counts(self) -> dict[str, int]:
+        """Findings by status, every status present (open, authorized, suppressed, baselined)."""
+        counts = {"open": 0, "authorized": 0, "suppressed": len(self.suppressed), "baselined": len(self.baselined)}
+        for f in self.findings:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return counts

@@ -36,7 +36,7 @@ PATIENT_PATTERN = re.compile(
 )
 TITLE_PATTERN = re.compile(
     r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
-    r"(?P<name>(?:[A-Z]\.\s?)?" + ANY_TOKEN + r"(?:[ -]" + NAME_TOKEN + r"){0,2})",
+    r"(?P<name>(?:[A-Z]\.\s?)?(?:" + ANY_TOKEN + r"|[A-Z]\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
     re.I,
 )
 LAST_FIRST_UPPER = re.compile(r"(?<![\w])([A-ZÀ-Ý][A-ZÀ-Ý'’-]{1,}(?:[ -][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?),\s*([A-ZÀ-Ý][A-ZÀ-Ý'’-]+|[A-Z]\.)(?![\w])")
@@ -58,6 +58,12 @@ KIN_PATTERN = re.compile(
     re.I,
 )
 NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
+NAME_INITIAL = re.compile(r"(?<![\w'’.])([A-Z][a-z]{2,})\s+([A-Z])(?:\.|(?=[\s,;:)?]|$))(?!\s?[A-Z][a-z])(?![\w'’])")
+ACTOR = re.compile(
+    r"(?<![\w'’])([A-Za-z][a-z]+|[A-Z]{2,})\s+(?:called|calls|phoned|visited|visits|was\s+(?:updated|called|informed|in)|is\s+(?:aware|speaking|here|the\s+proxy)|"
+    r"reports|reported|states|stated|came\s+in|in\s+to\s+visit|at\s+(?:the\s+)?bedside|CALLED|PHONED|VISITED|IS\s+(?:AWARE|SPEAKING)|REPORTS|STATES|IN\s+TO\s+VISIT)\b"
+)
+CONTACT_NAME = re.compile(r"\b(" + NAME_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)\s*[-:–]?\s*(?:(?:cell|home|work|mobile|ph|phone|tel)\s*#?\s*:?\s*)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
 NAME_AND_KIN = re.compile(r"\b(" + NAME_TOKEN + r")\s+(?:and|&)\s+(?:her|his|their)\s+" + KIN_WORD)
 FULL_NAME = re.compile(r"(?<![\w'’])([A-Z][a-zà-ÿ]{2,})\s+([A-Z][a-zà-ÿ'’-]{2,})(?![\w'’])")
 _PLACE_HEADS = (r"County|Township|High|School|Street|St|Road|Rd|Avenue|Ave|Hospital|Clinic|Center|Memorial|Falls|Springs|"
@@ -84,22 +90,25 @@ HASHTAG_GENERIC = frozenset(
 _KIN_STOP = frozenset("""was is in to at and or of for with who which that has had have visited visit called call came
     updated update aware present here there by from on the a an as not also both were are be been will would can could may
     reports reported states stated said says spoke asked wants wanted lives lived died passed home left just now very all
-    too out up about over into still again again. yesterday today tonight today. this that these those please""".split())
+    too out up about over into still again again. yesterday today tonight today. this that these those please
+    daughter daughters son sons wife husband mother father sister brother proxy family friend members member""".split())
 
 
 def _kin_name_ok(word: str, second: bool = False) -> bool:
     """A word after 'son', 'DAUGHTER', 'wife' is a name when it looks like one and is not a function word."""
     w = word.strip("'’.,-")
     lw = w.lower()
-    if len(w) < 2 or lw in _KIN_STOP or lw in NOT_NAMES or not w.replace("-", "").replace("'", "").isalpha():
+    if len(w) < 2 or lw in _KIN_STOP or not w.replace("-", "").replace("'", "").isalpha():
         return False
+    if lw in NOT_NAMES and not (w[:1].isupper() and w[1:].islower() and is_first_name(lw)):
+        return False  # "ED" is a department, "Ed" a son
     if second and not w[:1].isupper():
         return False
     if is_first_name(lw) or is_surname(lw):
         return not is_common_word(lw, 5.6)
     if w.islower() and re.search(r"(?:ed|ing|ly|s)$", w):
         return False  # "her brothers stitched it": a verb, not a name
-    return not is_common_word(lw, 3.4)
+    return not is_common_word(lw, 3.4 if w.islower() else 4.0)
 
 
 def looks_like_name(word: str, *, capitalized_context: bool = True) -> bool:
@@ -140,7 +149,7 @@ class NameDetector:
                 cap = w[:1].isupper()
                 if i > 0 and not cap:
                     break
-                if not (re.fullmatch(r"[A-Z]\.", w) or looks_like_name(w, capitalized_context=cap) or (cap and not is_common_word(w, 4.8))):
+                if not (re.fullmatch(r"[A-Z]\.?", w) or looks_like_name(w, capitalized_context=cap) or (cap and not is_common_word(w, 4.8))):
                     break
                 keep.append(w)
             if not keep:
@@ -220,9 +229,14 @@ class NameDetector:
                     continue
                 add(span("PERSON", (s, e), t, 0.7, self.name, "person name (spaCy NER)", pattern="ner"))
 
+        # 4a. "Jane R.", "John D": a first name and an initial, the way patients are often half-named
+        for m in NAME_INITIAL.finditer(t):
+            if is_first_name(m.group(1)) and not is_common_word(m.group(1), 4.8) and m.group(1).lower() not in NOT_NAMES:
+                add(span("PERSON", m, t, 0.75, self.name, "first name and initial", pattern="first_name"))
+
         # 4b. Relatives and first names the small model misses: "his daughter Renata", "Arjun and Deepa",
         # a capitalised census first name inside a sentence.
-        for m in KIN_PATTERN.finditer(t):
+        for m in _overlapping(KIN_PATTERN, t):
             words = m.group(1).split()
             first = words[0]
             if not _kin_name_ok(first):
@@ -236,6 +250,15 @@ class NameDetector:
                     break
                 add(span("PERSON", mm, t, 0.75, self.name, "name in a list after a family word", group=1, pattern="relative", relative=True))
                 pos = mm.end()
+        for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
+            w = m.group(1)
+            if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
+                s0 = a.sentence(m.start(1))[0]
+                if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 4.5):
+                    add(span("PERSON", m, t, 0.65, self.name, "first name doing something (called, visited, reports)", group=1, pattern="relative"))
+        for m in CONTACT_NAME.finditer(t):  # "Lopie Certusi cell# 410-322-1419"
+            if all(looks_like_name(w) for w in m.group(1).split()):
+                add(span("PERSON", m, t, 0.7, self.name, "name given with a phone number", group=1, pattern="relative"))
         for m in NAME_AND_KIN.finditer(t):  # "Adaeze and her brothers"
             if looks_like_name(m.group(1)):
                 add(span("PERSON", m, t, 0.75, self.name, "name beside a family word ('and her brothers')", group=1, pattern="relative", relative=True))

@@ -23,6 +23,7 @@ RELATIVE = [
     (r"\b(?:early\s+)?(?:yesterday|today|tonight|tomorrow)(?:'s|’s)?(?:\s+(?:morning|afternoon|evening|night))?\b", "day"),
     (r"\b(?:last|this|tomorrow|yesterday)\s+(?:night|morning|afternoon|evening|am|a\.m\.|pm|p\.m\.)\b", "daypart"),
     (r"\b(?:this|last)\s+(?:past\s+)?weekend\b", "weekend"),
+    (r"\b(?:last|this|next|earlier\s+this)\s+(?:week|month)\b", "week"),
     (r"\b(?:last|this\s+past|this|next)\s+" + WEEKDAY_FULL + r"(?:\s+" + DAYPART + r")?\b", "weekday"),
     (r"\b(?:\d{1,2}|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|nights?|weeks?)\s+ago\b", "ago"),
     (r"\b(?:post[- ]?op|POD)\s*(?:day\s*)?#?\d{1,2}\b", "postop"),
@@ -187,7 +188,7 @@ def _has_digit_and_len(s: str, n: int = 4) -> bool:
 ID_PATTERNS = [
     ("MRN", r"\b(?:MRN|MR\s?#|MR\s?No\.?|med(?:ical)?\.?\s+rec(?:ord)?\.?(?:\s+(?:number|no\.?|#))?|chart\s*(?:#|number|no\.?)|patient\s+(?:ID|#|number)|pt\.?\s+(?:ID|#)|encounter(?:\s+(?:ID|#|number|no\.?))?|enc\s*#|CSN|FIN|visit\s*(?:#|ID)|case\s+(?:#|number|no\.?|ID))\s*(?:is\s+)?[:#]?\s*(#?(?:[A-Z]{1,8}-?)?\d[\dA-Z-]{3,24}(?<!-))", "record number after MRN/chart/patient ID/encounter"),
     ("ID", r"\b(?:acct|account)\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d[\d-]{4,18})\b", "account number"),
-    ("ID", r"\b(?:member|subscriber|policy|insurance|insurance\s+policy|medicaid|medicare|plan|group|beneficiary|health\s+plan)\s*(?:ID|#|no\.?|number)\s*(?:is\s+)?[:#]?\s*(#?[A-Z0-9][A-Z0-9-]{5,24})\b", "health plan member/policy ID"),
+    ("ID", r"\b(?:member|subscriber|policy|insurance|insurance\s+policy|medicaid|medicare|plan|group|beneficiary|health\s+plan|insur|insurer|HBN|HICN|MBI)\s*(?:ID|#|no\.?|number)?\s*(?:is\s+)?[:#]?\s*(#?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{5,24})\b", "health plan member/policy ID"),
     ("ID", r"\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*(\d{3}-?\d{2}-?\d{4})\b", "social security number"),
     ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:SN|S/N|serial(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "device serial number"),

@@ -45,13 +45,14 @@ NOT_PLACES = frozenset(
 FACILITY_WORD = (
     r"(?:Hospital|Hosp\.?|Clinic|Medical\s+Center|Med\.?\s+Center|Medical\s+Centre|Health\s+Center|Health\s+System|Health|"
     r"Healthcare|Infirmary|Hospice|Medical\s+Group|Urgent\s+Care|Memorial|Children'?s|Regional|General|VA|Langone|Sinai|"
-    r"Presbyterian|Rehab(?:ilitation)?\s+Center|Cancer\s+Center|Surgical\s+Center|Surgery\s+Center|Nursing\s+Home|Care\s+Center)"
+    r"Presbyterian|Rehab(?:ilitation)?\s+Center|Cancer\s+Center|Surgical\s+Center|Surgery\s+Center|Nursing\s+Home|Care\s+Center|"
+    r"Heart\s+Center|Senior\s+Center|Gen|Med|Israel|Hopkins|Scott\s+&\s+White)"
 )
 FACILITY = re.compile(
     r"\b(?:(?:St\.?|Saint|Mount|Mt\.?)\s+)?(?:(?:[A-Z][\w'’.-]+|of|the)\s+){0,4}?(?:[A-Z][\w'’.-]+\s+)" + FACILITY_WORD
     + r"(?:\s+(?:Hospital|Center|Health|Clinic|Los\s+Angeles|New\s+York|of\s+[A-Z][\w]+(?:\s+[A-Z][\w]+)?))*\b"
     r"|\b(?:UCSF|UCLA|NYU\s+Langone(?:\s+Health)?|Cedars-Sinai(?:\s+(?:Hospital|Medical\s+Center))?|Mayo\s+Clinic|Cleveland\s+Clinic|"
-    r"Johns\s+Hopkins(?:\s+Hospital)?|Mass\s+General|Kaiser(?:\s+Permanente)?)\b"
+    r"Johns\s+Hopkins(?:\s+Hospital)?|Mass\s+General|Kaiser(?:\s+Permanente)?|[A-Z]{1,4}MC|UPMC|MUSC|OHSU|UCHealth)\b"
 )
 FACILITY_LEAD = re.compile(r"^(?:(?:the|at|to|in|from|our|their|his|her|by|with|and)\s+)+", re.I)
 
@@ -124,7 +125,7 @@ class PlaceDetector:
                     continue
                 if is_drug_like(seg) or (seg.isupper() and not is_big_place(seg)):
                     continue
-                if seg.upper() == seg and len(seg) <= 3:
+                if seg.upper() == seg and len(seg) <= 3 and not is_big_place(seg):
                     continue
                 add(span("LOCATION", (ent.start_char, ent.end_char), t, 0.6, self.name, f"place name (spaCy {ent.label_})", kind="ner"))
         out = [o for o in out if not any(f.overlaps(o) and o.attr("kind") in ("prep", "ner", "venue") for f in facilities)]

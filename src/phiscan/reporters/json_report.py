@@ -6,7 +6,7 @@ from collections import Counter
 from typing import IO
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Severity
+from ..model import Finding, ScanResult
 from ..rules.engine import RuleSet
 
 SCHEMA_VERSION = "1.0"
@@ -24,6 +24,9 @@ def finding_dict(f: Finding, redact: bool) -> dict:
         "start": f.start,
         "end": f.end,
         "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
         "evidence": mask(f.evidence, f.entity) if redact else f.evidence,
         "entity": f.entity,
         "policies": list(f.policies),
@@ -35,22 +38,28 @@ def finding_dict(f: Finding, redact: bool) -> dict:
         "account": f.account,
         "url": f.url,
         "status": f.status,
+        "justification": f.justification,
         "fingerprint": f.fingerprint,
     }
 
 
 def summary(result: ScanResult, fail_on: str) -> dict:
+    """Counts of the reported findings; `by_status` also counts the suppressed and baselined ones, which are
+    not in `findings` (they never fail a scan) but are never silently dropped either."""
     sev = Counter(str(f.severity) for f in result.findings)
-    threshold = Severity.parse(fail_on)
     return {
         "posts_scanned": result.posts,
         "posts_with_findings": len({(f.source, f.post_id) for f in result.findings}),
         "findings": len(result.findings),
         "by_severity": {s: sev.get(s, 0) for s in ("high", "medium", "low")},
         "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
+        "by_status": result.status_counts(),
+        "suppressed": len(result.suppressed),
+        "baselined": len(result.baselined),
+        "baseline": result.baseline,
         "errors": len(result.errors),
         "fail_on": fail_on,
-        "failing": sum(1 for f in result.findings if f.severity >= threshold),
+        "failing": len(result.failing(fail_on)),
     }
 
 
@@ -63,6 +72,7 @@ class JsonReporter:
             "version": SCHEMA_VERSION,
             "tool": {"name": "phiscan", "version": _version()},
             "findings": [finding_dict(f, redact) for f in result.findings],
+            "suppressed": [finding_dict(f, redact) for f in result.suppressed],
             "errors": [e.as_dict() for e in result.errors],
             "summary": summary(result, fail_on),
         }

@@ -26,7 +26,7 @@ class TextReporter:
         shown = [f for f in findings if f.severity >= Severity.MEDIUM][:top] or findings[:top]
         for f in shown:
             ev = mask(f.evidence) if redact else f.evidence
-            where = f"{f.source}" + (f":{f.line}" if f.line else "") + (f" [{f.post_id}]" if f.post_id and f.post_id not in f.source else "")
+            where = f"{f.source}" + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "") + (f" [{f.post_id}]" if f.post_id and f.post_id not in f.source else "")
             console.print(f"[{STYLE[str(f.severity)]}]{str(f.severity).upper():6}[/] {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}")
             console.print(f"       {ev!r}: {f.message}", markup=False)
             if f.policies:
@@ -46,10 +46,15 @@ class TextReporter:
         accounts = Counter(f.account or "-" for f in findings if f.severity >= threshold)
         if len(accounts) > 1:
             console.print("By account: " + ", ".join(f"{a}: {n}" for a, n in accounts.most_common()))
-        failing = sum(1 for f in findings if f.severity >= threshold)
+        accepted = sorted(result.suppressed, key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule))
+        for f in accepted:  # listed without evidence: the reason is what a reviewer checks
+            where = f"{f.source}" + (f":{f.line}" if f.line else "")
+            console.print(f"suppressed {f.rule} {f.rule_name}  {where}  reason: {f.justification}", markup=False)
+        failing = len(result.failing(fail_on))
         console.print(
             f"{result.posts} posts scanned, {len(findings)} findings "
-            f"({failing} at or above {fail_on}), {len(result.errors)} inputs could not be read."
+            f"({failing} at or above {fail_on}), {len(result.suppressed)} suppressed, {len(result.baselined)} baselined, "
+            f"{len(result.errors)} inputs could not be read."
         )
         for e in result.errors:
             console.print(f"[red]error[/] {escape(e.source)}" + (f" ({escape(e.where)})" if e.where else "") + f": {escape(e.message)}")

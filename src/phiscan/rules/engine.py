@@ -294,7 +294,7 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
     return out
 
 
-PHASE_OF_ENTITY = {"LOCATION": 2, "ZIP": 2, "ROOM": 2, "FACILITY": 3, "DATE": 3, "QUASI": 3}
+PHASE_OF_ENTITY = {"LOCATION": 2, "ZIP": 2, "ROOM": 2, "EMAIL": 2, "URL": 2, "FACILITY": 3, "DATE": 3, "QUASI": 3}
 
 
 def _phase_of(rule: Rule, entity: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -197,12 +198,20 @@ class TextLoader:
                 continue
             line = text[:offset].count("\n") + 1
             fields = []
+            keys = front_matter_keys(text, offset)
+            locations = [("text", line, 1, True)]
             for key in ("alt", "alt_text", "caption", "content_warning", "title"):
                 v = meta.get(key)
                 if isinstance(v, str) and v.strip():
                     fields.append((key, v))
+                    if key in keys:
+                        kline, kcol, raw = keys[key]
+                        verbatim = raw == v  # a plain one-line scalar: offsets map to columns
+                        locations.append((key, kline, kcol if verbatim else 1, verbatim))
                 elif isinstance(v, list):
                     fields.extend((f"{key}[{i}]", str(x)) for i, x in enumerate(v) if x)
+                    if key in keys:
+                        locations.extend((f"{key}[{i}]", keys[key][0], 1, False) for i, x in enumerate(v) if x)
             media = meta.get("media")
             media_t = tuple(Media(uri=str(m)) for m in media) if isinstance(media, list) else ()
             account, account_type = _account_fields(meta.get("account"))
@@ -221,7 +230,20 @@ class TextLoader:
                 source=e.display,
                 index=0,
                 line=line,
+                locations=tuple(locations),
             )
+
+
+def front_matter_keys(text: str, body_offset: int) -> dict[str, tuple[int, int, str]]:
+    """Top-level keys of the front matter: key -> (1-based line, 1-based column of the value, raw value text)."""
+    out: dict[str, tuple[int, int, str]] = {}
+    if not body_offset:
+        return out
+    for n, raw in enumerate(text[:body_offset].splitlines()[1:-1], 2):
+        m = re.match(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*", raw)
+        if m and m.group(1) not in out:
+            out[m.group(1)] = (n, m.end() + 1, raw[m.end():].rstrip())
+    return out
 
 
 def sniff_dialect(sample: str) -> csv.Dialect | type[csv.Dialect]:

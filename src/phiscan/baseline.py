@@ -1,0 +1,131 @@
+"""Baselines: findings a person accepted once, so that CI reports only new ones (detect-secrets' idea).
+
+A baseline is a JSON file meant to be committed next to the content queue:
+
+    {
+      "phiscan_baseline": 1,
+      "fingerprint": "v2",
+      "entries": [
+        {"fingerprint": "3f0c...", "rule": "PHI105", "rule_name": "patient-room", "severity": "medium",
+         "source": "2025-06-04-unit-photo.md", "field": "alt",
+         "accepted_by": "J. Rivera (Privacy Office)", "reason": "room sign is a demo unit", "accepted_at": "2025-06-01"}
+      ]
+    }
+
+It records what a reviewer needs to know what was accepted (rule, file name, field) and who accepted it and
+why, and never the PHI itself: no evidence, no post text, no post id, no offsets. Matching is by fingerprint
+only (see `Finding.fingerprint`), so it survives edits elsewhere in the post, moved files and reordered rows.
+Entries are sorted and the JSON is written the same way every time, so a baseline diffs cleanly in review.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from .errors import ConfigError
+from .model import FINGERPRINT_VERSION, Finding, ScanResult
+
+FORMAT = 1
+KEYS = ("fingerprint", "rule", "rule_name", "severity", "source", "field", "accepted_by", "reason", "accepted_at")
+
+
+@dataclass(frozen=True)
+class Entry:
+    fingerprint: str
+    rule: str
+    rule_name: str
+    severity: str
+    source: str
+    field: str
+    accepted_by: str
+    reason: str
+    accepted_at: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in KEYS}
+
+
+@dataclass
+class Baseline:
+    entries: list[Entry]
+
+    @property
+    def by_fingerprint(self) -> dict[str, Entry]:
+        return {e.fingerprint: e for e in self.entries}
+
+    def dumps(self) -> str:
+        entries = sorted(self.entries, key=lambda e: (e.source, e.rule, e.field, e.fingerprint))
+        doc = {"phiscan_baseline": FORMAT, "fingerprint": FINGERPRINT_VERSION, "entries": [e.as_dict() for e in entries]}
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def source_name(source: str) -> str:
+    """The file name of a finding's source, inside an archive too ('export.zip!data/tweets.js' -> 'tweets.js')."""
+    return PurePosixPath(source.replace("\\", "/").split("!")[-1]).name or source
+
+
+def entry_for(f: Finding, who: str, reason: str, when: str | None = None) -> Entry:
+    return Entry(
+        fingerprint=f.fingerprint, rule=f.rule, rule_name=f.rule_name, severity=str(f.severity),
+        source=source_name(f.source), field=f.field, accepted_by=who, reason=reason,
+        accepted_at=when or date.today().isoformat(),
+    )
+
+
+def load(path: str | Path) -> Baseline:
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: baseline file not found (create it with `phiscan baseline create`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read baseline: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not a phiscan baseline (invalid JSON: {exc})") from None
+    if not isinstance(doc, dict) or doc.get("phiscan_baseline") != FORMAT or not isinstance(doc.get("entries"), list):
+        raise ConfigError(f"{p}: not a phiscan baseline (expected 'phiscan_baseline': {FORMAT} and 'entries')")
+    if doc.get("fingerprint") != FINGERPRINT_VERSION:
+        raise ConfigError(f"{p}: key 'fingerprint': baseline made with fingerprints {doc.get('fingerprint')!r}, this "
+                          f"phiscan makes {FINGERPRINT_VERSION!r}; recreate it with `phiscan baseline create`")
+    entries = []
+    for i, raw in enumerate(doc["entries"]):
+        if not isinstance(raw, dict) or set(raw) != set(KEYS) or not all(isinstance(raw[k], str) for k in KEYS):
+            raise ConfigError(f"{p}: key 'entries.{i}': expected the string keys {', '.join(KEYS)}")
+        entries.append(Entry(**{k: raw[k] for k in KEYS}))
+    return Baseline(entries)
+
+
+def apply(result: ScanResult, baseline: Baseline, path: str) -> None:
+    """Move the open findings whose fingerprint is in the baseline to `result.baselined` (with the reason)."""
+    known = baseline.by_fingerprint
+    keep: list[Finding] = []
+    for f in result.findings:
+        e = known.get(f.fingerprint) if f.status == "open" else None
+        if e is None:
+            keep.append(f)
+        else:
+            result.baselined.append(replace(f, status="baselined", justification=e.reason))
+    result.findings = keep
+    result.baseline = path
+
+
+def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline | None = None) -> tuple[Baseline, dict[str, int]]:
+    """A baseline of the open `findings`. With `previous` (update), entries still found keep who accepted them,
+    why and when; new findings get `who` and `reason`; entries no longer found are dropped."""
+    old = previous.by_fingerprint if previous else {}
+    entries: dict[str, Entry] = {}
+    added = kept = 0
+    for f in findings:
+        if f.status != "open" or f.fingerprint in entries:
+            continue
+        if f.fingerprint in old:
+            entries[f.fingerprint] = old[f.fingerprint]
+            kept += 1
+        else:
+            entries[f.fingerprint] = entry_for(f, who, reason)
+            added += 1
+    removed = len([k for k in old if k not in entries])
+    return Baseline(list(entries.values())), {"added": added, "kept": kept, "removed": removed}
