@@ -58,6 +58,11 @@ KIN_PATTERN = re.compile(
     re.I,
 )
 NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
+CREDENTIAL_AFTER = re.compile(r",?\s*(?:RN|MD|DO|NP|PA-C|CNA|LPN|BSN|MSN|DNP|PharmD|CRNA|APRN|FNP)\b")
+ABOUT_NAME = re.compile(
+    r"\b(?:thinking\s+(?:about|of)|praying\s+for|pray\s+for|prayers\s+for|remember(?:ing)?|miss(?:ing)?|hug(?:ging)?|"
+    r"visit(?:ing|ed)?|about|with)\s+([A-Z][a-z]{2,})(?=[\s.,!?;:]|$)"
+)
 NAME_INITIAL = re.compile(r"(?<![\w'’.])([A-Z][a-z]{2,})\s+([A-Z])(?:\.|(?=[\s,;:)?]|$))(?!\s?[A-Z][a-z])(?![\w'’])")
 ACTOR = re.compile(
     r"(?<![\w'’])([A-Za-z][a-z]+|[A-Z]{2,})\s+(?:called|calls|phoned|visited|visits|was\s+(?:updated|called|informed|in)|is\s+(?:aware|speaking|here|the\s+proxy)|"
@@ -104,8 +109,10 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
         return False  # "ED" is a department, "Ed" a son
     if second and not w[:1].isupper():
         return False
-    if is_first_name(lw) or is_surname(lw):
+    if is_first_name(lw) or (is_surname(lw) and not w.islower()):
         return not is_common_word(lw, 5.6)
+    if w.islower() and is_surname(lw) and is_common_word(lw, 3.0):
+        return False  # "every baby born here": lowercase surname-words are words
     if w.islower() and re.search(r"(?:ed|ing|ly|s)$", w):
         return False  # "her brothers stitched it": a verb, not a name
     return not is_common_word(lw, 3.4 if w.islower() else 4.0)
@@ -250,6 +257,10 @@ class NameDetector:
                     break
                 add(span("PERSON", mm, t, 0.75, self.name, "name in a list after a family word", group=1, pattern="relative", relative=True))
                 pos = mm.end()
+        for m in ABOUT_NAME.finditer(t):  # "Still thinking about Tevita."
+            w = m.group(1)
+            if zipf(w) < 2.5 and w.lower() not in NOT_NAMES and not is_drug_like(w) and not is_big_place(w):
+                add(span("PERSON", m, t, 0.55, self.name, "rare capitalised word after 'thinking about', 'praying for'", group=1, pattern="first_name"))
         for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
             w = m.group(1)
             if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
@@ -327,6 +338,21 @@ class NameDetector:
                 if any(o.start <= m.start() < o.end for o in out):
                     continue
                 add(span("PERSON", m, t, 0.7, self.name, "same name as found elsewhere in the post", pattern="repeat"))
+        # 7. Staff: a name with a credential after it ("Beatrix Oyelaran, RN") or a staff title before it marks
+        # that person, and the same person's short name ("Bea") elsewhere in the post, as a colleague.
+        staff_tokens: set[str] = set()
+        for sp in out:
+            if sp.entity == "PERSON" and (sp.attr("title_kind") == "staff" or CREDENTIAL_AFTER.match(t[sp.end:sp.end + 16])):
+                staff_tokens.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", sp.text))
+        if staff_tokens:
+            marked = []
+            for sp in out:
+                words = [w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", sp.text)]
+                if sp.entity == "PERSON" and words and any(any(s.startswith(w) for s in staff_tokens) for w in words):
+                    sp = Span(sp.entity, sp.start, sp.end, sp.text, sp.score, sp.detector, sp.explanation, tuple(sorted(dict(sp.attrs, staff=True).items())))
+                marked.append(sp)
+            out = marked
+
         # eponyms ("Marfan syndrome", "Chaddock reflex") and big cities are not people
         out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
         return sorted(out, key=lambda s: s.start)

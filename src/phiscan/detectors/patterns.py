@@ -226,6 +226,9 @@ class IdDetector(RegexDetector):
 
 
 PAGER = re.compile(r"\b(?:pager|pg|beeper|bpr|page)\s*(?:number|no\.?|#)?\s*[:#]?\s*#?(\d{4,6})\b", re.I)
+# Mistyped numbers in notes ("(240444-1243)", "301 273 45166"): phone-shaped runs of 10-11 digits, taken only
+# next to words that make them a person's number (son, cell, call her ...).
+LOOSE_PHONE = re.compile(r"(?<![\w#-])\(?\d{3,6}\)?[\s.-]?\d{3,5}[\s.-]\d{4,5}\)?(?![\w-])")
 PHONE = re.compile(
     r"(?<![\w/.#-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])?\d{3}[\s.-]\d{4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?![\w/-]|\.\d)"
     r"|(?<![\w#-])\d{10}(?![\w-])"
@@ -274,6 +277,10 @@ class ContactDetector(RegexDetector):
             if len(digits) == 7 and len(parts) == 2 and parts[0].endswith(("00", "50")) and int(parts[1]) > int(parts[0]):
                 continue  # "900-1300": a range of times or amounts
             out.append(span("PHONE", m, t, 0.75 if len(digits) >= 10 else 0.6, self.name, f"phone number pattern ({len(digits)} digits)", digits=digits[-10:]))
+        for m in LOOSE_PHONE.finditer(t):
+            digits = re.sub(r"\D", "", m.group(0))
+            if len(digits) in (10, 11) and not any(o.overlaps(span("PHONE", m, t, 0, "", "")) for o in out) and a.near("personal", m.start(), m.end(), 40):
+                out.append(span("PHONE", m, t, 0.5, self.name, "phone-shaped number next to a person's contact words", digits=digits))
         for m in PAGER.finditer(t):
             if not any(o.start <= m.start(1) < o.end for o in out):
                 out.append(span("PHONE", m, t, 0.7, self.name, "pager number", group=1, digits=m.group(1), pager=True))
