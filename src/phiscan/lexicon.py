@@ -105,7 +105,7 @@ NOT_NAMES = frozenset(
 EPONYM_HEAD = re.compile(
     r"^(?:['’]s)?[\s-]+(?:syndrome|disease|disorder|reflex|sign|score|scale|criteria|criterion|test|maneuver|manoeuvre|"
     r"classification|staging|stage|esophagus|palsy|phenomenon|procedure|operation|repair|fracture|lymphoma|sarcoma|tumou?r|"
-    r"ulcer|cyst|node|nodes|law|rule|equation|formula|index|method|technique|protocol|catheter|tube|line|cells?|body|bodies|"
+    r"ulcer|cyst|node|nodes|law|rule|equation|formula|index|method|technique|protocol|catheter|tube|body|bodies|"
     r"triad|murmur|disease's|contracture|deformity|anomaly|effect|position|block|reaction|virus|infection|cardiomyopathy|"
     r"thyroiditis|encephalopathy|neuralgia|ataxia|dystrophy|chorea|sclerosis|arteritis|phenomenon|risk)\b",
     re.I,

@@ -59,6 +59,8 @@ KIN_PATTERN = re.compile(
 )
 NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
 CREDENTIAL_AFTER = re.compile(r",?\s*(?:RN|MD|DO|NP|PA-C|CNA|LPN|BSN|MSN|DNP|PharmD|CRNA|APRN|FNP)\b")
+# "spoke with suzette", "PER DAVID", "proxys. suzette and ank": a census first name in any case after these
+WITH_NAME = re.compile(r"\b(?:spoke\s+(?:with|to)|talked\s+(?:with|to)|per|called|update[d]?|informed|met\s+with|discussed\s+with|SPOKE\s+(?:WITH|TO)|PER)\s+([A-Za-z][a-z]+|[A-Z]{2,})\b")
 ABOUT_NAME = re.compile(
     r"\b(?:thinking\s+(?:about|of)|praying\s+for|pray\s+for|prayers\s+for|remember(?:ing)?|miss(?:ing)?|hug(?:ging)?|"
     r"visit(?:ing|ed)?|about|with)\s+([A-Z][a-z]{2,})(?=[\s.,!?;:]|$)"
@@ -261,11 +263,15 @@ class NameDetector:
             w = m.group(1)
             if zipf(w) < 2.5 and w.lower() not in NOT_NAMES and not is_drug_like(w) and not is_big_place(w):
                 add(span("PERSON", m, t, 0.55, self.name, "rare capitalised word after 'thinking about', 'praying for'", group=1, pattern="first_name"))
+        for m in WITH_NAME.finditer(t):
+            w = m.group(1)
+            if is_first_name(w) and not is_common_word(w, 5.2) and w.lower() not in NOT_NAMES and w.lower() not in _KIN_STOP:
+                add(span("PERSON", m, t, 0.6, self.name, "first name after 'spoke with', 'per'", group=1, pattern="relative"))
         for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
             w = m.group(1)
             if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
                 s0 = a.sentence(m.start(1))[0]
-                if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 4.5):
+                if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 5.2 if w.isupper() else 4.5):
                     add(span("PERSON", m, t, 0.65, self.name, "first name doing something (called, visited, reports)", group=1, pattern="relative"))
         for m in CONTACT_NAME.finditer(t):  # "Lopie Certusi cell# 410-322-1419"
             if all(looks_like_name(w) for w in m.group(1).split()):
