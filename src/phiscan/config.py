@@ -46,6 +46,7 @@ class Config:
     redact: bool | None = None
     batch_size: int = 64
     baseline: str | None = None  # accepted findings (see `phiscan baseline`); scan reports only new ones
+    authorizations: str | None = None  # registry of patients' written authorizations (see phiscan.consent)
 
     def __post_init__(self) -> None:
         Severity.parse(self.fail_on)
@@ -190,7 +191,7 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
 _SEVERITIES = ("high", "medium", "low")
 # setting -> kind: str, path, list, paths (list of paths), severity, bool, int
 SETTINGS: dict[str, str] = {
-    "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths",
+    "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths", "authorizations": "path",
     "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "baseline": "path",
 }
 assert set(SETTINGS) == {f.name for f in fields(Config)}

@@ -48,6 +48,11 @@ class Scanner:
     def __post_init__(self) -> None:
         self.detectors = default_detectors()
         self._nlp = None
+        self.authorizations = None
+        if self.config.authorizations:
+            from .consent import load_registry
+
+            self.authorizations = load_registry(self.config.authorizations)
 
     @property
     def nlp(self):
@@ -98,6 +103,8 @@ class Scanner:
             found = by_post[id(p)]
             if id(p) in directives:
                 found = self.apply_suppressions(p, found, directives[id(p)])
+            if self.authorizations is not None:
+                found = self.authorizations.apply(p, found)
             yield p, sorted(found, key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
 
     def _suppressible(self, code: str) -> str | None:

@@ -18,7 +18,7 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
     if not redact:
         for f in sorted(main, key=lambda f: f.severity):
             body.stylize(STYLE[str(f.severity)], f.start, f.end)
-    blocking = [f for f in findings if f.severity >= Severity.MEDIUM]
+    blocking = [f for f in findings if f.severity >= Severity.MEDIUM and f.status == "open"]
     title = "[bold red]PHI found: do not post as written[/]" if blocking else ("[yellow]Review the notes below[/]" if findings else "[green]No PHI found[/]")
     if not redact:
         con.print(Panel(body, title=title, title_align="left"))
@@ -32,6 +32,10 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
         line.append(f"{f.rule} {f.rule_name} ", style="bold")
         line.append(f"{ev!r} ({loc})\n")
         line.append(f"       {f.message}\n")
+        if f.status != "open":
+            line.append(f"       {f.status}: {f.justification or ''}\n", style="green")
+        elif f.justification:
+            line.append(f"       still blocking: {f.justification}\n", style="red")
         line.append(f"       why: {f.explanation}\n", style="dim")
         if f.policies:
             line.append("       policy: " + "; ".join(f.policies) + "\n", style="dim")

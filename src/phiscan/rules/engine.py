@@ -232,6 +232,17 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
         ns = [_signal_name(s) for s in g]
         names.append(next((n for n in ns if is_anchor(n)), ns[0]))
     cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
+    report_cue = spec.get("report_cue")
+    if report_cue:
+        # one finding on the cue itself ("whiteboard", "guess who"), listing what it exposes
+        hits = ctx.a.cues.get(report_cue, [])
+        if not hits or len(set(names)) < spec.get("min_signals", 1):
+            return []
+        # the thing itself ("whiteboard") rather than a marker ("[alt text:") when both are there
+        s, e = min(hits, key=lambda h: (ctx.a.text[h[0]] == "[" or ctx.a.text[h[1] - 1] == ":", h[0]))
+        cue_span = Span("CUE", s, e, ctx.a.text[s:e], 0.8, "context", f"'{ctx.a.text[s:e]}' ({report_cue} words)")
+        why = "with: " + ", ".join(sorted({n.replace(":", " ") for n in names})) if names else ""
+        return [Verdict(rule, cue_span, rule.severity, why, signals=tuple(sorted(set(names))))]
     n_anchor = sum(1 for n in names if is_anchor(n))
     total = len(set(names)) + len(cue_hits)
     if n_anchor < spec.get("min_anchors", 1) or total < spec.get("min_signals", 2):

@@ -62,6 +62,7 @@ RULE = {
                 "min_signals": {"type": "integer", "minimum": 1},
                 "min_anchors": {"type": "integer", "minimum": 0},
                 "requires": {"$ref": "#/$defs/condition"},
+                "report_cue": {"type": "string"},
             },
         },
         "docs": {
