@@ -22,11 +22,11 @@ ROLE_TITLES = (
     r"Mayor|Senator|Governor|Judge|Councilman|Councilwoman|Commissioner|Professor|Pvt|Cpl|Major|Colonel|Gen"
 )
 
-LEAD_STRIP = re.compile(
+LEAD_STRIP = re.compile(r"(?i)"
     r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
     r"Shout|Rest|Easy|RIP|Sending|Love|Go|Let's|Our|My|The|This|That|Today|Tonight|Yes|No|Oh|Ok|Okay|Wow|Omg|Lol|"
     r"Praying|Pray|Prayers|Update|Day|POV|Sharing|Shoutouts|Celebrating|Honoring|Remembering|Husband|Wife|Son|Daughter|"
-    r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named|Hope|Aww|Wow|Yay)\s+)+"
+    r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named|Hope|Aww|Wow|Yay)\s+)+",
 )
 
 PATIENT_PATTERN = re.compile(
@@ -120,14 +120,20 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
     return not is_common_word(lw, 3.4 if w.islower() else 4.0)
 
 
-def looks_like_name(word: str, *, capitalized_context: bool = True) -> bool:
+def looks_like_name(word: str, *, capitalized_context: bool = True, after_title: bool = False) -> bool:
     w = word.strip("'’.-")
     lw = w.lower()
     if len(w) < 2 or not w.replace("-", "").replace("'", "").replace("’", "").isalpha() or lw in NOT_NAMES:
         return False
+    if not capitalized_context and after_title:
+        # "mr nicholson", "mrs. powers": after a title a surname is expected, even a word-like one
+        return (is_first_name(lw) or is_surname(lw)) and not is_common_word(lw, 5.2) or not is_common_word(lw, 3.2)
+    if not capitalized_context:
+        # lowercase: "dmitri", "dolores" yes; "fall", "will", "grace" (surnames or names, but words) no
+        return (is_first_name(lw) and not is_common_word(lw, 4.5)) or not is_common_word(lw, 3.2)
     if is_first_name(lw) or is_surname(lw):
         return not is_common_word(lw, 5.2)  # "will", "long", "young" are surnames but first words
-    return not is_common_word(lw, 4.0 if capitalized_context else 3.2)
+    return not is_common_word(lw, 4.0)
 
 
 class NameDetector:
@@ -158,7 +164,7 @@ class NameDetector:
                 cap = w[:1].isupper()
                 if i > 0 and not cap:
                     break
-                if not (re.fullmatch(r"[A-Z]\.?", w) or looks_like_name(w, capitalized_context=cap) or (cap and not is_common_word(w, 4.8))):
+                if not (re.fullmatch(r"[A-Z]\.?", w) or looks_like_name(w, capitalized_context=cap, after_title=True) or (cap and not is_common_word(w, 4.8))):
                     break
                 keep.append(w)
             if not keep:
@@ -226,6 +232,8 @@ class NameDetector:
                     continue
                 if len(words) == 1 and not looks_like_name(words[0], capitalized_context=words[0][:1].isupper()):
                     continue
+                if len(words) == 1 and not (is_first_name(words[0]) or is_surname(words[0])) and is_common_word(words[0].strip("'’"), 3.0):
+                    continue  # "Whiteboard": a capitalised word the model guessed at
                 if len(words) > 1 and all(is_common_word(w.strip("'’.,"), 4.6) and not is_first_name(w) for w in words):
                     continue
                 if not any(w[:1].isupper() for w in words):

@@ -21,7 +21,7 @@ VENUE = re.compile(
     r"Elevator|Quarry|Mine|Bar|Tavern|Pub|Saloon|Ballroom|Motel|Inn|Bridge|Park|Lake|Creek|River|Ranch|Police|Fire\s+Department)\b"
 )
 COUNTY = re.compile(r"\b(?:" + CAP + r"\s+){1,2}(?:County|Parish|Township|Borough)\b")
-PREP_PLACE = re.compile(r"(?:\b(?:from|in|near|outside(?:\s+of)?|out\s+past|at|to|around|by)|,\s+of)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")
+PREP_PLACE = re.compile(r"(?:\b(?:from|in|near|outside(?:\s+of)?|out\s+past|at|around)|,\s+of)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")
 ZIP_STATE = re.compile(r"\b[A-Z]{2}\s+\d{5}\b")
 
 INSTITUTION = re.compile(
