@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
-from .yamlio import load_yaml
+from .yamlio import read_yaml_file, validate
 
 from .errors import ConfigError
 from .rules.schema import PACK
@@ -30,18 +29,8 @@ class Pack:
 
 
 def load_pack(path: Path) -> Pack:
-    import jsonschema
-
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read policy pack: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    errs = sorted(jsonschema.Draft202012Validator(PACK).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errs:
-        key = ".".join(str(x) for x in errs[0].absolute_path) or "(top level)"
-        raise ConfigError(f"{path}: key '{key}': {errs[0].message}")
+    data = read_yaml_file(path, "policy pack")
+    validate(data, PACK, path)
     clauses = data.get("clauses", {})
     for code, refs in data["references"].items():
         for r in refs:

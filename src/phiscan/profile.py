@@ -9,11 +9,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
-from .yamlio import load_yaml
+from .yamlio import read_yaml_file, validate
 
-from .errors import ConfigError
 from .model import Span
 
 
@@ -74,19 +72,9 @@ class Profile:
 def load_profile(path: str | Path | None) -> Profile:
     if not path:
         return Profile()
-    p = Path(path)
-    try:
-        data = load_yaml(p.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read organization profile: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: invalid YAML: {exc}") from None
-    import jsonschema
-
     from .rules.schema import PROFILE
 
-    errs = sorted(jsonschema.Draft202012Validator(PROFILE).iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errs:
-        key = ".".join(str(x) for x in errs[0].absolute_path) or "(top level)"
-        raise ConfigError(f"{p}: key '{key}': {errs[0].message}")
+    p = Path(path)
+    data = read_yaml_file(p, "organization profile") or {}
+    validate(data, PROFILE, p)
     return Profile(path=str(p), **data)

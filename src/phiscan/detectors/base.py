@@ -64,3 +64,16 @@ class RegexDetector:
 
     def compiled(self):
         return self.patterns
+
+
+def add_longest(spans: list[Span], sp: Span, *, same_entity: bool = False, min_len: int = 0) -> None:
+    """Add a span to a detector's list, keeping only the longest of overlapping ones (of the same entity, if
+    asked). Several detectors find the same stretch by different patterns; one span must stand for it."""
+    if sp.end - sp.start < min_len:
+        return
+    for i, o in enumerate(spans):
+        if o.overlaps(sp) and (not same_entity or o.entity == sp.entity):
+            if sp.end - sp.start > o.end - o.start:
+                spans[i] = sp
+            return
+    spans.append(sp)

@@ -6,7 +6,7 @@ import re
 from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word
 from ..model import Span
 from ..nlp import Analysis
-from .base import span
+from .base import add_longest, span
 
 CAP = r"[A-Z][a-zà-öø-ÿ'’]+(?:-[A-Z][a-zà-öø-ÿ'’]+)?"
 PLACE_SEQ = CAP + r"(?:\s+(?:" + CAP + r"|de|del|la))*"
@@ -67,14 +67,7 @@ class PlaceDetector:
         out: list[Span] = []
 
         def add(sp: Span) -> None:
-            if sp.end - sp.start < 3:
-                return
-            for i, o in enumerate(out):
-                if o.overlaps(sp):
-                    if sp.end - sp.start > o.end - o.start:
-                        out[i] = sp
-                    return
-            out.append(sp)
+            add_longest(out, sp, min_len=3)
 
         for m in FACILITY.finditer(t):
             s = m.start() + (FACILITY_LEAD.match(m.group(0)).end() if FACILITY_LEAD.match(m.group(0)) else 0)

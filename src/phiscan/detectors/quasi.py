@@ -6,7 +6,7 @@ import re
 
 from ..model import Span
 from ..nlp import Analysis
-from .base import span
+from .base import add_longest, span
 
 MOD = r"(?:(?:retired|local|former|longtime|long-time|beloved|star|head|assistant|only|first|lone|town|school|county|city|village|the|a|an|our|their|high\s+school|middle\s+school|long-haul|volunteer|woman|female|male|young|old|new|senior|junior|substitute|varsity|little\s+league|\w+'s)\s+)"
 OCCUPATIONS = (
@@ -66,14 +66,7 @@ class QuasiDetector:
         out: list[Span] = []
 
         def add(sp: Span) -> None:
-            if sp.end - sp.start < 3:
-                return
-            for i, o in enumerate(out):
-                if o.overlaps(sp):
-                    if sp.end - sp.start > o.end - o.start:
-                        out[i] = sp
-                    return
-            out.append(sp)
+            add_longest(out, sp, min_len=3)
 
         for rx, kind, why in (
             (RELATION, "relationship", "relationship to a known person"),
