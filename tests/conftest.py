@@ -26,3 +26,17 @@ def _no_user_config(tmp_path_factory):
         os.environ.pop("XDG_CONFIG_HOME", None)
     else:
         os.environ["XDG_CONFIG_HOME"] = old
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_scan_cache(tmp_path_factory):
+    """`phiscan scan` keeps a scan cache in $XDG_CACHE_HOME/phiscan: tests use their own, never the developer's."""
+    import os
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old

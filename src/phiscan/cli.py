@@ -21,10 +21,10 @@ def _config(ctx: click.Context, **overrides):
     return Config.load(ctx.obj.get("config"), **overrides)
 
 
-def _scanner(cfg):
+def _scanner(cfg, cache: bool = False):
     from .engine import Scanner
 
-    return Scanner.from_config(cfg)
+    return Scanner.from_config(cfg, cache=cache)
 
 
 class PhiscanGroup(click.Group):
@@ -36,8 +36,8 @@ class PhiscanGroup(click.Group):
         except PhiscanError as exc:
             click.echo(f"phiscan: error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
-        except KeyboardInterrupt:
-            click.echo("phiscan: interrupted", err=True)
+        except KeyboardInterrupt as exc:
+            click.echo("phiscan: interrupted" + (f": {exc}" if str(exc) else ""), err=True)
             ctx.exit(130)
         except Exception as exc:  # never print a traceback that may carry post text, unless asked
             if ctx.obj and ctx.obj.get("debug"):
@@ -76,10 +76,10 @@ def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None):
+def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None, use_cache=None):
     return dict(
         profile=profile, authorizations=authorizations, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
-        model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact,
+        model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact, cache=use_cache,
     )
 
 
@@ -94,7 +94,6 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
     from .model import Post, ScanResult
-    from .sources.generic import parse_time
 
     if text is None:
         if file is None:
@@ -113,9 +112,17 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
             ctx.exit(EXIT_ERROR)
     elif file is not None:
         raise click.UsageError("give either FILE or --text, not both")
+    from .sanitize import clean_text
+
+    text = clean_text(text)  # bytes that were not UTF-8 in the command line arrive as lone surrogates
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
-    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=parse_time(created_at), reply_to_author=reply_to)
+    when = None
+    if created_at is not None:
+        from .sources.generic import parse_time  # the loaders' module: imported only when needed
+
+        when = parse_time(created_at)
+    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
     result = ScanResult(sources=1)
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
@@ -145,6 +152,9 @@ input_options = [
     click.option("--encoding", help="Encoding of text inputs when it is not UTF-8."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."),
+    click.option("--cache/--no-cache", "use_cache", default=None,
+                 help="Reuse what earlier scans found in unchanged texts (default: on; `cache: false` in the settings "
+                      "turns it off). The cache holds hashes and offsets, never post text; see `phiscan cache`."),
     click.option("--changed-since", "changed_since", metavar="GIT_REF",
                  help="Scan only the content-queue files under PATHS changed since this git ref (and untracked ones)."),
 ]
@@ -173,17 +183,23 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
         paths = changed_files(changed_since, paths)
         if not paths:
             click.echo(f"phiscan: no content-queue files changed since {changed_since}", err=True)
-    scanner = _scanner(cfg)
+    scanner = _scanner(cfg, cache=cfg.cache)
     result = ScanResult()
     result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
     errors: list[ReadError] = []
+    options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
+                          debug=bool(ctx.obj and ctx.obj.get("debug")))
+    inputs_read = 0
 
     def posts():
-        for item in load_inputs(paths, input_format, LoadOptions(text_column=text_column, encoding=encoding)):
-            if isinstance(item, ReadError):
-                errors.append(item)
-            else:
-                yield item
+        nonlocal inputs_read
+        for path in paths:
+            for item in load_inputs([path], input_format, options):
+                if isinstance(item, ReadError):
+                    errors.append(item)
+                else:
+                    yield item
+            inputs_read += 1
 
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -197,9 +213,17 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
             result.add(post, findings)
             if progress is not None:
                 progress.update(task, advance=1)
+    except KeyboardInterrupt:
+        from .errors import Interrupted
+
+        raise Interrupted(f"{result.posts} posts scanned, {inputs_read} of {len(paths)} inputs read; nothing written") from None
     finally:
         if progress is not None:
             progress.stop()
+        if scanner.cache is not None:
+            if scanner.cache.broken:
+                click.echo(f"phiscan: warning: scan cache not used ({scanner.cache.broken})", err=True)
+            scanner.cache.close()
     result.errors = errors
     return result, scanner
 
@@ -247,9 +271,20 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
 
 
 def _atomic_write(path: Path, data: str, mode: int = 0o600) -> None:
-    """Write to a temporary file beside the target, owner-only, then rename: never a half-written report."""
+    """Write to a temporary file beside the target, owner-only, then rename: never a half-written report.
+    A target that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is written in place:
+    renaming over it would replace the device itself."""
+    import stat
     import tempfile
 
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        special = False
+    if special:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
@@ -393,6 +428,40 @@ def config_show(ctx):
     if not files:
         click.echo("# no config files found: packaged defaults")
     click.echo(render_effective(cfg), nl=False)
+
+
+@main.group("cache")
+def cache_group():
+    """The scan cache, which makes rescans of unchanged exports fast.
+
+    `phiscan scan` and `phiscan baseline` remember what they found in each text: the hash of the text (with
+    the rules, profile and model in use) and the findings as rule codes and offsets, never the text or the
+    evidence. It lives in $XDG_CACHE_HOME/phiscan (~/.cache/phiscan), readable by you only. `--no-cache` or
+    `cache: false` in the settings scans without it."""
+
+
+@cache_group.command("clear")
+def cache_clear():
+    """Delete the scan cache."""
+    from . import cache
+
+    gone = cache.clear()
+    click.echo(f"phiscan: cache cleared: {cache.cache_path()}" if gone else f"phiscan: no cache at {cache.cache_path()}", err=True)
+
+
+@cache_group.command("info")
+def cache_info():
+    """Where the scan cache is, its size and how many texts it holds."""
+    from . import cache
+
+    path = cache.cache_path()
+    click.echo(f"path: {path}")
+    if not path.exists():
+        click.echo("texts: 0 (no cache yet)")
+        return
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+    click.echo(f"size: {size / 1e6:.1f} MB")
+    click.echo(f"texts: {cache.count(path)}")
 
 
 @main.group()

@@ -45,8 +45,15 @@ class Config:
     # None: each format's own default (SARIF and GitHub annotations mask evidence, the others do not).
     redact: bool | None = None
     batch_size: int = 64
+    # The longest text one post may have, in characters; longer ones are cut, and the cut is a read error. Time and
+    # memory grow faster than a text's length (100,000 characters: about 10 s and 300 MB; 300,000: a minute and
+    # 1 GB); a Facebook post holds at most 63,206 characters, an X post 25,000.
+    max_text_chars: int = 100_000
     baseline: str | None = None  # accepted findings (see `phiscan baseline`); scan reports only new ones
     authorizations: str | None = None  # registry of patients' written authorizations (see phiscan.consent)
+    # `phiscan scan` and `phiscan baseline` keep a cache of what each text's findings were (hashes and offsets,
+    # never text: see phiscan.cache), so a rescan skips what it scanned before; `check` and `eval` never use it
+    cache: bool = True
 
     def __post_init__(self) -> None:
         Severity.parse(self.fail_on)
@@ -192,7 +199,8 @@ _SEVERITIES = ("high", "medium", "low")
 # setting -> kind: str, path, list, paths (list of paths), severity, bool, int
 SETTINGS: dict[str, str] = {
     "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths", "authorizations": "path",
-    "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "baseline": "path",
+    "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "max_text_chars": "int", "baseline": "path",
+    "cache": "bool",
 }
 assert set(SETTINGS) == {f.name for f in fields(Config)}
 

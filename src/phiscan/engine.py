@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -11,11 +12,12 @@ from .context import CueMatcher, load_cues
 from .detectors import default_detectors
 from .errors import ConfigError
 from .model import Finding, Post, Severity, Span, neighbourhood
-from .nlp import analyze, load_model
+from .nlp import VOCAB_CHURN_RELOAD, analyze, load_model, memory_zone, vocab_churn
 from .policy import Pack, load_packs
 from .profile import Profile, load_profile
 from .resources import rules_dir
 from .rules.engine import Context, RuleSet, Verdict, load_rules
+from .sanitize import sanitize_post
 from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 
 # Entity kinds whose spans compete for the same text: the more specific wins ("Oakridge Falls" after "from"
@@ -33,7 +35,8 @@ class Scanner:
     profile: Profile
 
     @classmethod
-    def from_config(cls, config: Config) -> "Scanner":
+    def from_config(cls, config: Config, cache: bool = False) -> "Scanner":
+        """An engine for these settings; `cache=True` reads and fills the scan cache (see cache.py)."""
         base = rules_dir()
         cues = load_cues(base / "context.yaml")
         folders = [base] + [Path(d) for d in config.rules_dirs]
@@ -43,11 +46,21 @@ class Scanner:
         rules = load_rules(folders, set(cues.names))
         packs = load_packs(base / "packs", config.packs, config.pack_files)
         profile = load_profile(config.profile)
-        return cls(config, rules, cues, packs, profile)
+        scanner = cls(config, rules, cues, packs, profile)
+        if cache:
+            from .cache import FindingCache, environment
+
+            scanner.cache = FindingCache(environment(scanner))
+        return scanner
 
     def __post_init__(self) -> None:
         self.detectors = default_detectors()
         self._nlp = None
+        self.cache = None  # a cache.FindingCache when scanning with the cache
+        self._refs: dict[str, tuple[str, ...]] = {}  # rule code -> its policy references in the packs
+        # recently analysed texts -> (analysis without its spaCy doc, spans): retweets and copies spread over a
+        # long export are analysed once (within a batch they are anyway)
+        self._recent: OrderedDict[str, tuple] = OrderedDict()
         self.authorizations = None
         if self.config.authorizations:
             from .consent import load_registry
@@ -58,21 +71,44 @@ class Scanner:
     def nlp(self):
         if self._nlp is None:
             self._nlp = load_model(self.config.model)
+            self._churn_base = vocab_churn(self._nlp)
         return self._nlp
+
+    def _refresh_model(self) -> None:
+        """Start a fresh spaCy pipeline (on the next batch) once this one's vocabulary has seen VOCAB_CHURN_RELOAD
+        new lexemes: what memory zones free still leaves its mark in spaCy's tables (see nlp.VOCAB_CHURN_RELOAD).
+        Findings do not change: a model's predictions do not depend on what it scanned before."""
+        if self._nlp is not None and vocab_churn(self._nlp) - self._churn_base > VOCAB_CHURN_RELOAD:
+            self._nlp = None
+            load_model.cache_clear()  # the cache would keep the old pipeline alive
 
     # -- scanning -----------------------------------------------------------------------------------
     def scan(self, posts: Iterable[Post]) -> Iterator[tuple[Post, list[Finding]]]:
-        """Scan posts in batches (spaCy's nlp.pipe); yields each post with its findings, in input order."""
+        """Scan posts in batches (spaCy's nlp.pipe); yields each post with its findings, in input order.
+
+        A batch ends at `batch_size` posts or BATCH_CHARS characters of text, whichever comes first: spaCy's
+        memory grows with the text of a whole batch (64 posts of 20,000 characters take 1 GB), and a post may
+        hold up to max_text_chars."""
         batch: list[Post] = []
+        chars = 0
         for post in posts:
             batch.append(post)
-            if len(batch) >= self.config.batch_size:
-                yield from self._scan_batch(batch)
+            chars += sum(len(t) for _, t in post.texts())
+            if len(batch) >= self.config.batch_size or chars >= self.BATCH_CHARS:
+                yield from self._run_batch(batch)
                 batch = []
+                chars = 0
         if batch:
-            yield from self._scan_batch(batch)
+            yield from self._run_batch(batch)
 
-    def _scan_batch(self, posts: list[Post]) -> Iterator[tuple[Post, list[Finding]]]:
+    def _run_batch(self, posts: list[Post], cached_only: bool = False) -> list[tuple[Post, list[Finding]]] | None:
+        """Scan one batch. Every post passes `sanitize_post` first: the one place odd code points (lone
+        surrogates) are made safe before detection. spaCy runs inside a memory zone (see `_analyse`).
+        `cached_only`: the results only if every text's findings are in the scan cache, else None."""
+        posts = [sanitize_post(p) for p in posts]
+        return self._scan_batch(posts, cached_only)
+
+    def _scan_batch(self, posts: list[Post], cached_only: bool = False) -> list[tuple[Post, list[Finding]]] | None:
         # inline suppressions are read first and blanked out, so their reasons are not scanned as post text
         directives: dict[int, list[Directive]] = {}
         items = []
@@ -83,29 +119,97 @@ class Scanner:
                     directives.setdefault(id(p), []).extend(ds)
                     t = blank(t, ds)
                 items.append((p, f, t))
-        unique: dict[str, int] = {}
-        texts: list[str] = []
-        for _, _, t in items:
-            if t not in unique:  # identical texts (retweets, copies) are analysed once
-                unique[t] = len(texts)
-                texts.append(t)
-        docs = list(self.nlp.pipe(texts, batch_size=self.config.batch_size))
-        spans_cache: dict[int, tuple] = {}
+        # findings of texts scanned before under the same rules, profile and model come from the cache
+        found: list[list[Finding] | None] = [None] * len(items)
+        cache, keys = self.cache, []
+        if cache is not None:
+            from .cache import decode, encode
+
+            keys = [cache.key(p, f, t) for p, f, t in items]
+            stored = cache.get_many(keys)
+            for i, (post, fld, text) in enumerate(items):
+                data = stored.get(keys[i])
+                if data is not None:
+                    try:
+                        found[i] = decode(data, post, fld, text, self)
+                    except (KeyError, ValueError, TypeError, IndexError):
+                        found[i] = None  # an unreadable row: scan the text again
+        todo = [i for i, fs in enumerate(found) if fs is None]
+        if todo and cached_only:
+            return None
+        if todo:
+            analysed = self._analyse(list(dict.fromkeys(items[i][2] for i in todo)))  # identical texts once
+            rows: dict[bytes, str] = {}
+            for i in todo:
+                post, fld, text = items[i]
+                a, spans = analysed[text]
+                found[i] = self.judge(post, fld, a, spans)
+                if cache is not None:
+                    data = encode(found[i], post, text, self)
+                    if data is None:
+                        cache.skipped += 1
+                    else:
+                        rows[keys[i]] = data
+            if cache is not None:
+                cache.put_many(rows)
+        if cache is not None:
+            cache.hits += len(items) - len(todo)
+            cache.misses += len(todo)
         by_post: dict[int, list[Finding]] = {id(p): [] for p in posts}
-        for post, fld, text in items:
-            i = unique[text]
-            if i not in spans_cache:
-                a = analyze(text, docs[i], self.cues)
-                spans_cache[i] = (a, self.detect(a))
-            a, spans = spans_cache[i]
-            by_post[id(post)].extend(self.judge(post, fld, a, spans))
+        for (post, _, _), fs in zip(items, found):
+            by_post[id(post)].extend(fs or ())
+        out = []
         for p in posts:
             found = by_post[id(p)]
             if id(p) in directives:
                 found = self.apply_suppressions(p, found, directives[id(p)])
             if self.authorizations is not None:
                 found = self.authorizations.apply(p, found)
-            yield p, sorted(found, key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))
+            out.append((p, sorted(found, key=lambda f: (f.field != "text", f.field, f.start, f.end, f.rule))))
+        return out
+
+    BATCH_CHARS = 100_000  # characters of text per spaCy batch (see `scan`)
+    RECENT_TEXTS = 2048  # texts remembered across batches
+    PREFILTER = True  # skip the named-entity recognizer for texts without a capital letter
+
+    def _analyse(self, texts: list[str]) -> dict[str, tuple]:
+        """(analysis, spans) of each distinct text: recently seen ones from memory, the others through spaCy in
+        one `nlp.pipe` and the detectors. spaCy runs inside a memory zone, so the strings and lexemes new words
+        add to its vocabulary are freed when the batch ends and memory stays flat over a long scan
+        (benchmarks/memory_long_run.py); no Doc outlives it: analyses keep sentences and cues, not the doc
+        (rules never read it).
+
+        Only the named-entity recognizer is skipped where it cannot matter: the detectors use spaCy's
+        entities for names and places only when they start with a capital letter (names.py, places.py), so a
+        text without a capital letter (`str.islower()`) goes through the sentencizer alone.
+        tests/test_prefilter.py checks that this changes no finding."""
+        out: dict[str, tuple] = {}
+        fresh = []
+        for t in texts:
+            hit = self._recent.get(t)
+            if hit is None:
+                fresh.append(t)
+            else:
+                self._recent.move_to_end(t)
+                out[t] = hit
+        if not fresh:
+            return out
+        size = self.config.batch_size
+        with memory_zone(self.nlp):
+            plain = [t for t in fresh if t.islower()] if self.PREFILTER else []
+            full = [t for t in fresh if not t.islower()] if plain else fresh
+            docs = dict(zip(full, self.nlp.pipe(full, batch_size=size)))
+            if plain:
+                docs.update(zip(plain, self.nlp.pipe(plain, batch_size=size, disable=["ner"])))
+            for t in fresh:
+                a = analyze(t, docs[t], self.cues)
+                spans = self.detect(a)
+                a.doc = None
+                out[t] = self._recent[t] = (a, spans)
+        self._refresh_model()
+        while len(self._recent) > self.RECENT_TEXTS:
+            self._recent.popitem(last=False)
+        return out
 
     def _suppressible(self, code: str) -> str | None:
         """The rule code a directive's `ignore[...]` entry names (a code or a name), None when none can be."""
@@ -151,24 +255,44 @@ class Scanner:
 
     def scan_parallel(self, posts: Iterable[Post], jobs: int) -> Iterator[tuple[Post, list[Finding]]]:
         """Scan with `jobs` worker processes, each with its own engine; results come back in input order and
-        memory stays bounded (at most a few chunks in flight)."""
+        memory stays bounded (at most a few chunks in flight). With the scan cache, a chunk whose texts are all
+        in it is answered here, and the workers start only when a chunk needs scanning (a rescan of an
+        unchanged export starts none)."""
         if jobs <= 1:
             yield from self.scan(posts)
             return
         import multiprocessing as mp
+        from collections import deque
         from itertools import islice
 
         ctx = mp.get_context("spawn")
         size = self.config.batch_size
         it = iter(posts)
-        chunks = iter(lambda: list(islice(it, size)), [])
-        with ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config,)) as pool:
-            for chunk_result in pool.imap(_worker_scan, chunks, chunksize=1):
-                yield from chunk_result
+        pool = None
+        pending: deque = deque()  # per chunk, in input order: its results, or the worker's AsyncResult
+        try:
+            for chunk in iter(lambda: list(islice(it, size)), []):
+                ready = self._run_batch(chunk, cached_only=True) if self.cache is not None else None
+                if ready is not None:
+                    pending.append(ready)
+                else:
+                    if pool is None:
+                        pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(self.config, self.cache is not None))
+                    pending.append(pool.apply_async(_worker_scan, (chunk,)))
+                while pending and (isinstance(pending[0], list) or len(pending) > 2 * jobs):
+                    head = pending.popleft()
+                    yield from (head if isinstance(head, list) else head.get())
+            while pending:
+                head = pending.popleft()
+                yield from (head if isinstance(head, list) else head.get())
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
 
     def scan_text(self, text: str, post: Post | None = None) -> list[Finding]:
         post = post or Post(id="-", text=text)
-        return next(self._scan_batch([post]))[1]
+        return self._run_batch([post])[0][1]
 
     def detect(self, a) -> list[Span]:
         spans: list[Span] = []
@@ -201,31 +325,45 @@ class Scanner:
             # a span already reported at this severity or above by a span rule needs no second finding
             if v.rule.type != "span" and any(b.span.overlaps(sp) and b.severity >= v.severity for b in best.values()):
                 continue
-            refs = tuple(f"{p.name}:{r}" for p in self.packs for r in p.refs(v.rule.code))
-            msg = v.rule.message
-            if v.disclosed:
-                msg = f"{msg} (discloses {v.disclosed})"
-            line, column, end_line, end_column = post.position(fld, sp.start, sp.end)
-            out.append(
-                Finding(
-                    rule=v.rule.code, rule_name=v.rule.name, severity=v.severity, confidence=round(sp.score * v.rule.confidence, 2),
-                    post_id=post.id, source=post.source, field=fld, start=sp.start, end=sp.end, evidence=sp.text,
-                    message=msg, explanation="; ".join(x for x in (sp.explanation, v.why) if x), policies=refs,
-                    entity=sp.entity, index=post.index, line=line, platform=post.platform, account=post.account,
-                    url=post.url, disclosed=v.disclosed, signals=v.signals,
-                    column=column, end_line=end_line, end_column=end_column,
-                    context=neighbourhood(text, sp.start, sp.end) if text else "",
-                )
-            )
+            out.append(self.make_finding(
+                post, fld, text, v.rule, v.severity, round(sp.score * v.rule.confidence, 2), sp.start, sp.end, sp.text,
+                sp.entity, "; ".join(x for x in (sp.explanation, v.why) if x), v.disclosed, v.signals))
         return out
+
+    def make_finding(self, post: Post, fld: str, text: str, rule, severity: Severity, confidence: float, start: int,
+                     end: int, evidence: str, entity: str, explanation: str, disclosed: str | None,
+                     signals: tuple[str, ...]) -> Finding:
+        """A finding of `rule` on text[start:end] of a post's field: the one place a rule's verdict (fresh, or
+        rebuilt from the scan cache) becomes a Finding, with the packs' references and where it is."""
+        refs = self._refs.get(rule.code)
+        if refs is None:
+            refs = self._refs[rule.code] = tuple(f"{p.name}:{r}" for p in self.packs for r in p.refs(rule.code))
+        msg = rule.message
+        if disclosed:
+            msg = f"{msg} (discloses {disclosed})"
+        line, column, end_line, end_column = post.position(fld, start, end)
+        return Finding(
+            rule=rule.code, rule_name=rule.name, severity=severity, confidence=confidence,
+            post_id=post.id, source=post.source, field=fld, start=start, end=end, evidence=evidence,
+            message=msg, explanation=explanation, policies=refs,
+            entity=entity, index=post.index, line=line, platform=post.platform, account=post.account,
+            url=post.url, disclosed=disclosed, signals=signals,
+            column=column, end_line=end_line, end_column=end_column,
+            context=neighbourhood(text, start, end) if text else "",
+        )
 
 
 _WORKER: "Scanner | None" = None
 
 
-def _worker_init(config: Config) -> None:
+def _worker_init(config: Config, cache: bool = False) -> None:
     global _WORKER
-    _WORKER = Scanner.from_config(config)
+    import signal
+
+    # Ctrl-C is the parent's to handle: it stops the pool and says how far the scan got. A worker that got it
+    # too would die printing a traceback in the middle of that.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = Scanner.from_config(config, cache=cache)
 
 
 def _worker_scan(posts: list[Post]) -> list[tuple[Post, list[Finding]]]:

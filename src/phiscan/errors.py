@@ -7,3 +7,8 @@ class PhiscanError(Exception):
 
 class ConfigError(PhiscanError):
     """A rule, pack, profile or config file is invalid."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a scan: the message says how far the scan got. The CLI exits with code 130 and writes no
+    report (a report of part of the inputs could be mistaken for a clean scan)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,12 @@ class ModelError(RuntimeError):
 @lru_cache(maxsize=4)
 def load_model(name: str = DEFAULT_MODEL):
     """Load a spaCy model with only the components the detectors use (NER and what it listens to)."""
+    from .lazy import defer_spacy_cli, spacy_imported
+
+    defer_spacy_cli()  # spaCy's command line is imported only if something uses it (phiscan never does)
     import spacy
+
+    spacy_imported(spacy)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
@@ -50,8 +56,11 @@ def _load(spacy, name: str, *, entry_points: bool, minimal: bool):
     try:
         exclude = ["parser", "lemmatizer", "senter", "tagger", "attribute_ruler", "morphologizer"]
         if minimal:
-            exclude.append("tok2vec")
-        nlp = spacy.load(name, exclude=exclude)
+            # "strings": the vocabulary's 85,000 stored strings (a tenth of a cold start). The model hashes words
+            # itself; a string is added when a text first uses it, as spaCy does for any word not in the file.
+            exclude += ["tok2vec", "strings"]
+        with _saved_tokenizer_only(spacy) if minimal else contextlib.nullcontext():
+            nlp = spacy.load(name, exclude=exclude)
         if "sentencizer" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer", first=True)
         nlp.max_length = 2_000_000
@@ -60,6 +69,54 @@ def _load(spacy, name: str, *, entry_points: bool, minimal: bool):
     finally:
         for r, v in zip(regs, saved):
             r.entry_points = v
+
+
+@contextlib.contextmanager
+def _saved_tokenizer_only(spacy):
+    """While loading: spaCy's standard tokenizer starts empty instead of with the language's 2,700 special cases.
+    Loading builds a tokenizer from the language defaults and then reads the model's saved one over it, and
+    `Tokenizer.from_bytes` resets every field before reading, so the defaults are built for nothing (about
+    50 ms). Models with other tokenizers (Japanese, Chinese...) use their own factories, untouched."""
+    from spacy.tokenizer import Tokenizer
+
+    reg = spacy.registry
+    try:
+        getattr(reg, "ensure_populated", lambda: None)()
+        standard = reg.tokenizers.get("spacy.Tokenizer.v1")
+    except Exception:  # pragma: no cover - another spaCy layout: load as usual
+        yield
+        return
+
+    def empty_tokenizer():
+        return lambda nlp: Tokenizer(nlp.vocab)
+
+    reg.tokenizers.register("spacy.Tokenizer.v1", func=empty_tokenizer)
+    try:
+        yield
+    finally:
+        reg.tokenizers.register("spacy.Tokenizer.v1", func=standard)
+
+
+# What memory zones leave behind: spaCy frees a zone's lexemes by marking their slots in the vocabulary's hash
+# table (preshed) deleted, and a deleted slot counts as filled until the table is resized, to twice its size. A
+# scan meeting millions of new words keeps doubling that table: some 30 bytes per new word, hundreds of MB over
+# a million posts. The engine starts a fresh pipeline once this many lexemes were added to a vocabulary
+# (`len(nlp.vocab)` counts every one ever added, freed or not): about 80,000 posts of a dozen new words each,
+# one reload (about a second) per few minutes of scanning. benchmarks/memory_long_run.py measures it.
+VOCAB_CHURN_RELOAD = 1_000_000
+
+
+def vocab_churn(nlp) -> int:
+    """How many lexemes were ever added to the pipeline's vocabulary (transient ones included)."""
+    return len(nlp.vocab)
+
+
+def memory_zone(nlp):
+    """spaCy's `nlp.memory_zone()` (spaCy 3.8+): strings and lexemes added to the vocabulary inside it are freed
+    when it ends. Without it the string store grows with every new word a scan meets (a million posts of names,
+    handles and typos: hundreds of MB). Older spaCy has no memory zones: nothing is freed, scans still work."""
+    zone = getattr(nlp, "memory_zone", None)
+    return zone() if zone is not None else contextlib.nullcontext()
 
 
 @dataclass

@@ -31,7 +31,12 @@ def read_yaml_file(path: Path, what: str) -> Any:
 
 
 def validate(data: Any, schema: dict, path: Path | str) -> None:
-    """Validate against a JSON Schema; the first error (in key order) names the file and the key path."""
+    """Validate against a JSON Schema; the first error (in key order) names the file and the key path.
+    Data that passed before, exactly as it is now, is not validated again (see phiscan.validated)."""
+    from . import validated
+
+    if validated.known(schema, data):
+        return
     import jsonschema
 
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -39,3 +44,4 @@ def validate(data: Any, schema: dict, path: Path | str) -> None:
         e = errors[0]
         key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
         raise ConfigError(f"{path}: key '{key}': {e.message}")
+    validated.remember(schema, data)

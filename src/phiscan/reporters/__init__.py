@@ -46,7 +46,28 @@ def available() -> list[str]:
 
 def get_reporter(name: str) -> Reporter:
     mod, cls = REGISTRY[name]
-    return getattr(importlib.import_module(f"{__name__}.{mod}"), cls)()
+    return _Redacting(getattr(importlib.import_module(f"{__name__}.{mod}"), cls)())
+
+
+class _Redacting:
+    """Every reporter, under --redact, renders findings whose disclosed dates and quoted evidence are masked
+    (`masking.redact_result`): one place for what no reporter may forget. Each reporter masks the evidence
+    itself and leaves out post text."""
+
+    def __init__(self, inner: Reporter):
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool | None = None, **kw) -> None:
+        if redact is None:  # the reporter's own default (SARIF and GitHub mask)
+            redact = bool(getattr(self._inner, "redact_default", False))
+        if redact:
+            from ..masking import redact_result
+
+            result = redact_result(result)
+        self._inner.render(result, rules, out, redact=redact, **kw)
 
 
 FORMATS = tuple(REGISTRY)

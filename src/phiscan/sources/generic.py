@@ -11,9 +11,13 @@ from typing import Any, Iterator
 import yaml
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text
+from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text
 
 TEXT_COLUMNS = ("text", "message", "post", "content", "body", "caption", "comment", "full_text", "post_text", "message_text")
+
+
+class RecordError(ValueError):
+    """A record that is not a post; the message names what is missing, never a value."""
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -60,7 +64,7 @@ def post_from_record(rec: dict, source: str, index: int, line: int | None = None
     """Build a Post from a generic record (the JSONL contract: id, text, created_at, platform, account, in_reply_to)."""
     text = rec.get("text")
     if not isinstance(text, str):
-        raise ValueError("record has no string field 'text'")
+        raise RecordError("record has no string field 'text'")
     pid = rec.get("id")
     pid = str(pid) if pid not in (None, "") else f"{source}#{index}"
     account, account_type = _account_fields(rec.get("account"))
@@ -103,16 +107,56 @@ def post_from_record(rec: dict, source: str, index: int, line: int | None = None
     )
 
 
-def iter_lines(entry: Entry, encoding: str | None) -> Iterator[tuple[int, str | InputError]]:
-    """Yield (line number, text) streaming; a line that does not decode yields an InputError and the rest go on."""
-    with entry.open() as fh:
-        for n, raw in enumerate(fh, 1):
-            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield n, raw.decode(encoding or "utf-8")
-            except (UnicodeDecodeError, LookupError):
-                yield n, InputError(entry.display, f"line {n}", "invalid UTF-8; line skipped")
+def iter_lines(entry: Entry, encoding: str | None, max_bytes: int | None = None) -> Iterator[tuple[int, str | InputError]]:
+    """Yield (line number, text) streaming; a line that does not decode, or is longer than `max_bytes`, yields an
+    InputError and the rest go on. A file that starts with a UTF-16 byte order mark is read as UTF-16. A read
+    error (the file vanished, a damaged archive) ends the file with an InputError naming the line."""
+    n = 0
+    try:
+        with entry.open() as fh:
+            head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+            if encoding is None and head in (b"\xff\xfe", b"\xfe\xff"):
+                yield from _iter_text_lines(entry, io.TextIOWrapper(fh, encoding="utf-16", newline=""), max_bytes)
+                return
+            while True:
+                raw = fh.readline(max_bytes + 1) if max_bytes else fh.readline()
+                if not raw:
+                    break
+                n += 1
+                if max_bytes and len(raw) > max_bytes and not raw.endswith(b"\n"):
+                    size = len(raw)
+                    while raw and not raw.endswith(b"\n"):  # skip the rest of the line in bounded chunks
+                        raw = fh.readline(1024**2)
+                        size += len(raw)
+                    yield n, InputError(entry.display, f"line {n}", f"line of {size} bytes is longer than the limit of {max_bytes} "
+                                        "(max_text_chars); line skipped")
+                    continue
+                if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield n, raw.decode(encoding or "utf-8")
+                except (UnicodeDecodeError, LookupError):
+                    yield n, InputError(entry.display, f"line {n}", f"invalid {encoding or 'UTF-8'}; line skipped")
+    except READ_ERRORS as exc:
+        yield n + 1, InputError(entry.display, f"line {n + 1}", f"cannot read: {exc.__class__.__name__}: {_safe(exc)}; the rest of the file not read")
+    except UnicodeDecodeError:
+        yield n + 1, InputError(entry.display, f"line {n + 1}", "invalid UTF-16; the rest of the file not read")
+
+
+def _iter_text_lines(entry: Entry, fh: io.TextIOWrapper, max_bytes: int | None) -> Iterator[tuple[int, str | InputError]]:
+    limit = max_bytes // 2 if max_bytes else -1  # characters
+    n = 0
+    while True:
+        line = fh.readline(limit + 1 if limit > 0 else -1)
+        if not line:
+            return
+        n += 1
+        if limit > 0 and len(line) > limit and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = fh.readline(1024**2)
+            yield n, InputError(entry.display, f"line {n}", f"line longer than {limit} characters (max_text_chars); line skipped")
+            continue
+        yield n, line.lstrip("\ufeff") if n == 1 else line
 
 
 class JsonlLoader:
@@ -133,24 +177,41 @@ class JsonlLoader:
     def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
         for e in entries:
             index = 0
-            for n, line in iter_lines(e, options.encoding):
-                if isinstance(line, InputError):
-                    yield line.to_error()
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                    if not isinstance(rec, dict):
-                        raise ValueError("line is not a JSON object")
-                    yield post_from_record(rec, e.display, index, n)
-                except RecursionError:
-                    yield ReadError(e.display, f"line {n}", "JSON nested too deeply; line skipped")
-                except json.JSONDecodeError as exc:
-                    yield ReadError(e.display, f"line {n}, column {exc.colno}", f"malformed JSON: {exc.msg}; line skipped")
-                except ValueError as exc:
-                    yield ReadError(e.display, f"line {n}", f"{exc}; line skipped")
-                index += 1
+            lines = 0
+            try:
+                read = iter_lines(e, options.encoding, options.max_line_bytes)
+                for n, line in read:
+                    lines = n
+                    if isinstance(line, InputError):
+                        yield line.to_error()
+                        continue
+                    if not line.strip():
+                        continue
+                    yield self._record(e, line, n, index)
+                    index += 1
+            except InputError as exc:  # this file cannot be opened (vanished, unreadable); the others go on
+                yield exc.to_error()
+                continue
+            if not lines:
+                yield ReadError(e.display, "", "empty file; nothing to scan")
+
+    @staticmethod
+    def _record(e: Entry, line: str, n: int, index: int) -> Item:
+        """One line: a post, or an error naming the line (never quoting it)."""
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise RecordError("line is not a JSON object")
+            return post_from_record(rec, e.display, index, n)
+        except RecursionError:
+            return ReadError(e.display, f"line {n}", "JSON nested too deeply; line skipped")
+        except json.JSONDecodeError as exc:
+            msg = exc.msg.removesuffix(" at")  # "Invalid control character at"
+            return ReadError(e.display, f"line {n}, column {exc.colno}", f"malformed JSON: {msg}; line skipped")
+        except RecordError as exc:
+            return ReadError(e.display, f"line {n}", f"{exc}; line skipped")
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # their messages may quote values
+            return ReadError(e.display, f"line {n}", f"invalid record ({exc.__class__.__name__}); line skipped")
 
 
 def split_front_matter(text: str) -> tuple[dict, str, int]:
@@ -181,8 +242,12 @@ class TextLoader:
 
     def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
         for e in entries:
+            # a post has at most max_text_chars characters: read no more than that could need (and front matter)
+            limit = 4 * options.max_text_chars + 65536
             try:
-                text = decode_text(e.read_bytes(), e.display, options.encoding)
+                data = e.read_bytes(limit + 1)
+                partial = len(data) > limit
+                text = decode_text(data[:limit], e.display, options.encoding, partial=partial)
             except InputError as exc:
                 yield exc.to_error()
                 continue
@@ -194,8 +259,15 @@ class TextLoader:
             except (yaml.YAMLError, ValueError) as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f"line {mark.line + 1}" if mark is not None else "front matter"
-                yield ReadError(e.display, where, f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}")
+                # YAML's own messages may quote the text (an alias, a tag): quoted parts are left out
+                problem = getattr(exc, "problem", None) or (str(exc) if not isinstance(exc, yaml.YAMLError) else exc.__class__.__name__)
+                problem = re.sub(r"'[^']*'", "'...'", problem)
+                yield ReadError(e.display, where, f"invalid YAML front matter: {problem}")
                 continue
+            if partial:
+                body = body[: options.max_text_chars]
+                yield ReadError(e.display, f"line {text[:offset].count(chr(10)) + 1}", f"file larger than {limit} bytes: only the first "
+                                f"{len(body)} characters of its text scanned (max_text_chars)")
             line = text[:offset].count("\n") + 1
             fields = []
             keys = front_matter_keys(text, offset)

@@ -343,6 +343,8 @@ def _part_key(name: str) -> tuple[str, int]:
 
 
 def _stream_error(entry: Entry, where: str, exc: BaseException) -> ReadError:
+    if isinstance(exc, InputError):  # our own (JSON nested too deeply): names the place, quotes nothing
+        return exc.to_error()
     # ijson's own message quotes the bytes around the error (post text): never pass it on.
     kind = "truncated" if "premature EOF" in str(exc) or isinstance(exc, EOFError) else "malformed"
     return ReadError(entry.display, where, f"{kind} JSON ({exc.__class__.__name__}); the rest of this file could not be read")
