@@ -116,12 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     if proc.returncode not in (0, 1):
         print(f"phiscan exited {proc.returncode}: {stderr[-2000:]}")
         return 2
-    # steady state: the second half of the run against the end of the first tenth (model loaded, caches warm)
-    warm = [s[2] for s in samples if 0.1 <= s[1] <= 0.2] or [samples[0][2]]
-    late = [s[2] for s in samples if s[1] >= 0.5] or [samples[-1][2]]
+    # steady state: the second half of the run (by time, its last second left out: workers exiting) against
+    # 10-20% of it (model loaded, caches warming)
+    end = samples[-1][0] if samples else 0.0
+    warm = [s[2] for s in samples if 0.1 * end <= s[0] <= 0.2 * end] or [samples[0][2]]
+    late = [s[2] for s in samples if 0.5 * end <= s[0] <= end - 1.0] or [samples[-1][2]]
     print(f"posts: {args.posts}  jobs: {args.jobs}  time: {elapsed:.1f} s  rate: {args.posts / elapsed:.0f} posts/s")
     print(f"peak RSS: {peak / 1024:.1f} MB (phiscan and its workers, sampled every 0.5 s)")
-    print(f"RSS after warm-up (10-20% read): {min(warm) / 1024:.1f}-{max(warm) / 1024:.1f} MB; "
+    print(f"RSS 10-20% into the run: {min(warm) / 1024:.1f}-{max(warm) / 1024:.1f} MB; "
           f"second half: {min(late) / 1024:.1f}-{max(late) / 1024:.1f} MB")
     if not args.keep:
         src.unlink()
