@@ -176,7 +176,7 @@ def encode(findings: list[Finding], post: Post, text: str, scanner: "Scanner") -
         rule = scanner.rules.by_code.get(f.rule)
         if rule is None or f.status != "open" or f.justification is not None:
             return None
-        if text[f.start:f.end] != f.evidence:
+        if text[f.start:f.end] != f.evidence or "\x00" in f.explanation:
             return None
         if f.disclosed is not None:
             if f.message != f"{rule.message} (discloses {f.disclosed})":
