@@ -492,3 +492,14 @@ def cap_post(post: Post, max_chars: int) -> tuple[Post, list[ReadError]]:
     return replace(post, text=cut(post.text), fields=fields, media=media), errors
 
 
+
+
+def read_entry_text(e: Entry, options: "LoadOptions") -> "str | ReadError":
+    """A whole entry decoded as text (see decode_text), or the ReadError to report: undecodable or empty."""
+    try:
+        text = decode_text(e.read_bytes(), e.display, options.encoding)
+    except InputError as exc:
+        return exc.to_error()
+    if not text.strip():
+        return ReadError(e.display, "", "empty file; nothing to scan")
+    return text

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import yaml
 
 from ..model import Media, Post, ReadError
-from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text
+from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text, read_entry_text
 
 TEXT_COLUMNS = ("text", "message", "post", "content", "body", "caption", "comment", "full_text", "post_text", "message_text")
 
@@ -344,13 +344,9 @@ class CsvLoader:
 
     def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
         for e in entries:
-            try:
-                text = decode_text(e.read_bytes(), e.display, options.encoding)
-            except InputError as exc:
-                yield exc.to_error()
-                continue
-            if not text.strip():
-                yield ReadError(e.display, "", "empty file; nothing to scan")
+            text = read_entry_text(e, options)
+            if isinstance(text, ReadError):
+                yield text
                 continue
             dialect = sniff_dialect(text[:8192])
             reader = csv.reader(io.StringIO(text, newline=""), dialect)

@@ -23,7 +23,7 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text
+from .base import Entry, Item, LoadOptions, Tree, read_entry_text
 from .generic import parse_time
 
 PLATFORM = "linkedin"
@@ -109,13 +109,9 @@ class LinkedInLoader:
             if e.basename.lower() in NO_POST_FILES:
                 continue
             kind = file_kind(e, forced=True)
-            try:
-                text = decode_text(e.read_bytes(), e.display, options.encoding)
-            except InputError as exc:
-                yield exc.to_error()
-                continue
-            if not text.strip():
-                yield ReadError(e.display, "", "empty file; nothing to scan")
+            text = read_entry_text(e, options)
+            if isinstance(text, ReadError):
+                yield text
                 continue
             yield from self._load_csv(e, text, kind == "comments")
 

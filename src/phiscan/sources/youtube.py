@@ -31,7 +31,7 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..model import Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text
+from .base import Entry, Item, LoadOptions, Tree, read_entry_text
 from .generic import parse_time
 
 PLATFORM = "youtube"
@@ -164,13 +164,9 @@ class YouTubeLoader:
                 if _in_takeout(tree, e):
                     continue  # a Takeout file without posts (history, subscriptions, ...)
                 kind = "html" if e.suffix in (".html", ".htm") else "comments"  # forced: --input-format youtube
-            try:
-                text = decode_text(e.read_bytes(), e.display, options.encoding)
-            except InputError as exc:
-                yield exc.to_error()
-                continue
-            if not text.strip():
-                yield ReadError(e.display, "", "empty file; nothing to scan")
+            text = read_entry_text(e, options)
+            if isinstance(text, ReadError):
+                yield text
                 continue
             if kind == "html":
                 yield from _load_html(e, text)
