@@ -100,14 +100,18 @@ def load(path: str | Path) -> Baseline:
 
 def apply(result: ScanResult, baseline: Baseline, path: str) -> None:
     """Move the open findings whose fingerprint is in the baseline to `result.baselined` (with the reason)."""
+    from .store import FindingStore
+
     known = baseline.by_fingerprint
-    keep: list[Finding] = []
-    for f in result.findings:
+    keep = FindingStore()
+    for f, text in result.records():
         e = known.get(f.fingerprint) if f.status == "open" else None
         if e is None:
-            keep.append(f)
-        else:
+            keep.append(f, text)
+        elif isinstance(result.baselined, list):
             result.baselined.append(replace(f, status="baselined", justification=e.reason))
+        else:
+            result.baselined.append(replace(f, status="baselined", justification=e.reason), text)
     result.findings = keep
     result.baseline = path
 

@@ -1,7 +1,7 @@
 """Command line: parses options, builds a config, calls the engine, picks a reporter, sets the exit code."""
 from __future__ import annotations
 
-import io
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -134,7 +134,7 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     else:
         from .reporters.check import render_check
 
-        render_check(text, findings, scanner, redact=bool(cfg.redact))
+        render_check(text, list(findings), scanner, redact=bool(cfg.redact))
         for f in result.suppressed:  # accepted in the post itself: said, never hidden
             click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
     ctx.exit(EXIT_FINDINGS if result.failing(cfg.fail_on) else EXIT_OK)
@@ -166,8 +166,9 @@ def input_opts(f):
     return f
 
 
-def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since):
-    """Load the inputs and scan them: (result, scanner). Read errors are in result.errors."""
+def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since, baseline_file=None):
+    """Load the inputs and scan them: (result, scanner). Read errors are in result.errors. Findings in the
+    baseline file, when one is given, are set apart as they come (`result.baselined`)."""
     from .model import ReadError, ScanResult
     from .sources import LoadOptions, get_loader, load_inputs
 
@@ -183,8 +184,13 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
         paths = changed_files(changed_since, paths)
         if not paths:
             click.echo(f"phiscan: no content-queue files changed since {changed_since}", err=True)
+    accepted = None
+    if baseline_file:
+        from . import baseline as bl
+
+        accepted = bl.load(baseline_file).by_fingerprint  # before the scan: a broken baseline fails fast
     scanner = _scanner(cfg, cache=cfg.cache)
-    result = ScanResult()
+    result = ScanResult(accepted=accepted, baseline=baseline_file or None)
     result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
     errors: list[ReadError] = []
     options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
@@ -250,28 +256,36 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
     from .reporters import get_reporter
 
     cfg = _config(ctx, **_overrides(**opts), baseline=baseline)
-    result, scanner = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since)
-    if cfg.baseline:
-        from . import baseline as bl
-
-        bl.apply(result, bl.load(cfg.baseline), cfg.baseline)
+    result, scanner = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since,
+                                baseline_file=cfg.baseline)
     reporter = get_reporter(fmt)
     redact = cfg.redact if cfg.redact is not None else bool(getattr(reporter, "redact_default", False))
-    if output:
-        buf = io.StringIO()
-        reporter.render(result, scanner.rules, buf, redact=redact, fail_on=cfg.fail_on)
-        _atomic_write(Path(output), buf.getvalue())
-    else:
-        reporter.render(result, scanner.rules, sys.stdout, redact=redact, fail_on=cfg.fail_on)
+    try:
+        if output:
+            with _atomic_output(Path(output)) as fh:  # streamed: a report of a million findings is never in memory
+                reporter.render(result, scanner.rules, fh, redact=redact, fail_on=cfg.fail_on)
+        else:
+            reporter.render(result, scanner.rules, sys.stdout, redact=redact, fail_on=cfg.fail_on)
+        failing = result.failing_count(cfg.fail_on)
+    finally:
+        result.close()
     if result.errors:
         if output or fmt != "text":
             _echo_errors(result.errors)
         ctx.exit(EXIT_ERROR)
-    ctx.exit(EXIT_FINDINGS if result.failing(cfg.fail_on) else EXIT_OK)
+    ctx.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
 def _atomic_write(path: Path, data: str, mode: int = 0o600) -> None:
-    """Write to a temporary file beside the target, owner-only, then rename: never a half-written report.
+    """Write `data` to `path` atomically (see `_atomic_output`)."""
+    with _atomic_output(path, mode) as fh:
+        fh.write(data)
+
+
+@contextlib.contextmanager
+def _atomic_output(path: Path, mode: int = 0o600):
+    """A text file to write to: a temporary file beside the target, owner-only, renamed over the target when
+    the block ends without error and removed when it fails: never a half-written report.
     A target that exists and is not a regular file (/dev/null, /dev/stdout, a named pipe) is written in place:
     renaming over it would replace the device itself."""
     import stat
@@ -283,13 +297,13 @@ def _atomic_write(path: Path, data: str, mode: int = 0o600) -> None:
         special = False
     if special:
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(data)
+            yield fh
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as fh:
+            yield fh
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -57,9 +57,10 @@ def redact_finding(f: "Finding") -> "Finding":
 
 
 def redact_result(result: "ScanResult") -> "ScanResult":
-    """A copy of the result whose findings (open, suppressed, baselined) went through `redact_finding`."""
+    """A view of the result whose findings (open, suppressed, baselined) go through `redact_finding` as
+    reporters read them (`ScanResult.records`): nothing is copied, so a million findings stay on disk."""
     from dataclasses import replace
 
-    return replace(result, findings=[redact_finding(f) for f in result.findings],
-                   suppressed=[redact_finding(f) for f in result.suppressed],
-                   baselined=[redact_finding(f) for f in result.baselined])
+    inner = result.transform
+    tf = redact_finding if inner is None else (lambda f: redact_finding(inner(f)))
+    return replace(result, transform=tf)

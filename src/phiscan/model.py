@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 
 class Severity(enum.IntEnum):
@@ -227,42 +227,177 @@ class ReadError:
         return {"source": self.source, "where": self.where, "message": self.message}
 
 
+def _store():
+    from .store import FindingStore
+
+    return FindingStore()
+
+
+def report_key(f: Finding) -> tuple:
+    """The one report order: by source, the post's place in it, post id, field (main text first), offsets; the
+    fingerprint breaks the last ties. Every file reporter uses it, so that two runs over the same inputs give
+    byte-identical reports, whatever the order worker processes returned posts in."""
+    return (f.source, f.index is None, f.index or 0, f.post_id, f.field != "text", f.field, f.start, f.end, f.rule,
+            f.fingerprint)
+
+
+@dataclass
+class Summary:
+    """Counts of a result's findings, made in one pass (see `ScanResult.summary`)."""
+
+    findings: int
+    posts_with_findings: int
+    by_severity: dict[str, int]
+    by_rule: dict[str, int]
+    by_rule_severity: dict[tuple[str, str], int]
+    by_account: dict[str, int]  # by account ("" when unknown)
+    at_threshold_by_account: dict[str, int]  # findings at or above the threshold (any status), by account
+    by_status: dict[str, int]
+    failing: int
+    rule_names: dict[str, str]  # rule code -> name, as the findings give it
+
+
 @dataclass
 class ScanResult:
-    """Everything a reporter needs. `texts` holds, for posts with findings only, each field's text, keyed by
-    (source, post_id, field), so reports can show a finding in its post (reporters mask it under --redact).
+    """Everything a reporter needs.
 
     `findings` are the findings to report. Findings a person accepted are kept apart, never dropped:
     `suppressed` (an inline `phiscan: ignore[RULE] reason` in the post) and `baselined` (in the baseline file
-    given with --baseline, whose path is `baseline`). Summaries count both; only open findings fail a scan.
+    given with --baseline, whose path is `baseline`; `accepted` maps its fingerprints to entries, so `add`
+    sets them apart as they come). Summaries count both; only open findings fail a scan.
     `policies` maps every rule code to its policy references (`pack:reference`), for reporters that describe
-    rules (SARIF)."""
+    rules (SARIF).
 
-    findings: list[Finding] = field(default_factory=list)
+    The three are `FindingStore`s: a scan of a million posts keeps its findings, with the text of their field
+    (so reports can show a finding in its post), in bounded memory. Plain lists work too (results built by
+    hand); `texts`, keyed by (source, post_id, field), holds their field texts while the store is small.
+    Reporters read findings through `ordered`, `all` and `summary`, which apply `transform` (the masking of
+    --redact) to each finding they hand out."""
+
+    findings: Any = field(default_factory=_store)
     errors: list[ReadError] = field(default_factory=list)
     posts: int = 0
     sources: int = 0
     texts: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    suppressed: list[Finding] = field(default_factory=list)
-    baselined: list[Finding] = field(default_factory=list)
+    suppressed: Any = field(default_factory=_store)
+    baselined: Any = field(default_factory=_store)
     baseline: str | None = None
     policies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    accepted: dict[str, Any] | None = None  # baseline fingerprint -> entry (with `.reason`)
+    transform: Any = None  # Finding -> Finding, applied on the way out (masking)
+    posts_with_findings: int = 0  # counted by `add`
 
     def add(self, post: Post, findings: list[Finding]) -> None:
         self.posts += 1
-        if findings:
-            for f in findings:
-                (self.suppressed if f.status == "suppressed" else self.findings).append(f)
-            wanted = {f.field for f in findings}
-            for fld, text in post.texts():
-                if fld in wanted:
-                    self.texts[(post.source, post.id, fld)] = text
+        if not findings:
+            return
+        from dataclasses import replace
+
+        texts = dict(post.texts())
+        keep_texts = not getattr(self.findings, "spooled", False)
+        if not keep_texts and self.texts:
+            self.texts = {}  # the store holds them now
+        counted = False
+        for f in findings:
+            text = texts.get(f.field)
+            if keep_texts and text is not None:
+                self.texts[(post.source, post.id, f.field)] = text
+            if f.status == "suppressed":
+                _append(self.suppressed, f, text)
+                continue
+            entry = self.accepted.get(f.fingerprint) if self.accepted and f.status == "open" else None
+            if entry is not None:
+                _append(self.baselined, replace(f, status="baselined", justification=entry.reason), text)
+                continue
+            _append(self.findings, f, text)
+            if not counted:
+                self.posts_with_findings += 1
+                counted = True
 
     def text_of(self, f: Finding) -> str | None:
         return self.texts.get((f.source, f.post_id, f.field))
 
+    def records(self, which: str = "findings", key: Any = None) -> Iterator[tuple[Finding, str | None]]:
+        """(finding, text of its field or None) of `findings`, `suppressed` or `baselined`, in the order added
+        or sorted by `key`, with `transform` applied."""
+        items = getattr(self, which)
+        if hasattr(items, "sorted_records"):
+            it = items.sorted_records(key) if key is not None else items.records()
+        else:
+            it = ((f, None) for f in (sorted(items, key=key) if key is not None else items))
+        tf = self.transform
+        for f, text in it:
+            if text is None:
+                text = self.texts.get((f.source, f.post_id, f.field))
+            yield (tf(f) if tf is not None else f), text
+
+    def all(self, which: str = "findings") -> Iterator[Finding]:
+        """Findings of `which` in the order added (cheapest: no sorting)."""
+        for f, _ in self.records(which):
+            yield f
+
+    def ordered(self, which: str = "findings", key: Any = None) -> Iterator[Finding]:
+        """Findings of `which` in report order (`report_key`), or by `key`."""
+        for f, _ in self.records(which, key or report_key):
+            yield f
+
+    def ordered_records(self, which: str = "findings", key: Any = None) -> Iterator[tuple[Finding, str | None]]:
+        return self.records(which, key or report_key)
+
+    def summary(self, fail_on: "str | Severity" = "medium") -> Summary:
+        """Counts of the reported findings in one pass; `by_status` also counts suppressed and baselined."""
+        from collections import Counter
+
+        threshold = Severity.parse(fail_on)
+        sev: Counter = Counter()
+        rule_sev: Counter = Counter()
+        status: Counter = Counter()
+        accounts: Counter = Counter()
+        failing_accounts: Counter = Counter()
+        names: dict[str, str] = {}
+        failing = n = 0
+        posts: set | None = set() if isinstance(self.findings, list) else None
+        for f in self.findings:  # no transform needed: counts only
+            n += 1
+            s = str(f.severity)
+            sev[s] += 1
+            rule_sev[(f.rule, s)] += 1
+            status[f.status] += 1
+            accounts[f.account or ""] += 1
+            names.setdefault(f.rule, f.rule_name)
+            if f.severity >= threshold:
+                failing_accounts[f.account or ""] += 1
+                if f.status == "open":
+                    failing += 1
+            if posts is not None:
+                posts.add((f.source, f.post_id))
+        by_rule: Counter = Counter()
+        for (r, _), c in rule_sev.items():
+            by_rule[r] += c
+        by_status = {"open": status.pop("open", 0), "authorized": status.pop("authorized", 0),
+                     "suppressed": len(self.suppressed), "baselined": len(self.baselined)}
+        for k, v in status.items():
+            by_status[k] = by_status.get(k, 0) + v
+        return Summary(
+            findings=n,
+            posts_with_findings=len(posts) if posts is not None else self.posts_with_findings,
+            by_severity={s: sev.get(s, 0) for s in ("high", "medium", "low")} | ({"info": sev["info"]} if sev.get("info") else {}),
+            by_rule=dict(sorted(by_rule.items())),
+            by_rule_severity=dict(rule_sev),
+            by_account=dict(accounts),
+            at_threshold_by_account=dict(failing_accounts),
+            by_status=by_status,
+            failing=failing,
+            rule_names=names,
+        )
+
+    def failing_count(self, fail_on: "str | Severity") -> int:
+        """How many open findings are at or above the threshold: a scan with any exits 1."""
+        threshold = Severity.parse(fail_on)
+        return sum(1 for f in self.findings if f.status == "open" and f.severity >= threshold)
+
     def failing(self, fail_on: "str | Severity") -> list[Finding]:
-        """Open findings at or above the threshold: what makes a scan exit 1."""
+        """Open findings at or above the threshold (a list: for small results; see `failing_count`)."""
         threshold = Severity.parse(fail_on)
         return [f for f in self.findings if f.status == "open" and f.severity >= threshold]
 
@@ -272,3 +407,16 @@ class ScanResult:
         for f in self.findings:
             counts[f.status] = counts.get(f.status, 0) + 1
         return counts
+
+    def close(self) -> None:
+        """Free the spools of the stores (a long-lived process scanning many times)."""
+        for items in (self.findings, self.suppressed, self.baselined):
+            if hasattr(items, "close"):
+                items.close()
+
+
+def _append(items: Any, f: Finding, text: str | None) -> None:
+    if isinstance(items, list):
+        items.append(f)
+    else:
+        items.append(f, text)

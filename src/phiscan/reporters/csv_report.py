@@ -22,7 +22,6 @@ from typing import IO, Any
 from ..model import Finding, ScanResult
 from ..rules.engine import RuleSet
 from .json_report import finding_dict
-from .jsonl import ordered
 
 COLUMNS = (
     "rule", "rule_name", "severity", "confidence", "platform", "account", "source", "post_id", "field", "line",
@@ -54,7 +53,7 @@ class CsvReporter:
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium") -> None:
         writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        for f in ordered(result.findings):
+        for f in result.ordered():
             writer.writerow(row(f, redact))
-        for f in ordered(getattr(result, "suppressed", None) or ()):  # kept apart, never dropped: see `status`
+        for f in result.ordered("suppressed"):  # kept apart, never dropped: see `status`
             writer.writerow(row(f, redact))

@@ -37,7 +37,7 @@ class GithubReporter:
     redact_default = True
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = True, fail_on: str = "medium") -> None:
-        for f in sorted(result.findings, key=sort_key):
+        for f in result.ordered(key=sort_key):
             if f.status != "open":
                 continue
             props: list[tuple[str, object]] = [("file", f.source), ("line", f.line), ("col", f.column)]
@@ -50,9 +50,10 @@ class GithubReporter:
         for e in sorted(result.errors, key=lambda e: (e.source, e.where, e.message)):
             where = f" ({e.where})" if e.where else ""
             out.write(command("error", [("file", e.source), ("title", "phiscan: cannot read")], f"{e.message}{where}") + "\n")
-        counts = result.status_counts()
+        summary = result.summary(fail_on)
+        counts = summary.by_status
         out.write(
             f"phiscan: {result.posts} posts scanned, {counts['open']} open findings "
-            f"({len(result.failing(fail_on))} at or above {fail_on}), {counts['suppressed']} suppressed, "
+            f"({summary.failing} at or above {fail_on}), {counts['suppressed']} suppressed, "
             f"{counts['baselined']} baselined, {len(result.errors)} inputs could not be read\n"
         )

@@ -25,15 +25,14 @@ import base64
 import hashlib
 import html
 import re
-from collections import Counter
-from typing import IO
+from typing import IO, Iterator
 
-from ..model import Finding, ScanResult, Severity
+from ..model import Finding, ScanResult, Severity, Summary
 from ..rules.engine import Rule, RuleSet
 from .json_report import _version
 from .jsonl import ordered_errors
 from .markdown import (
-    NO_ACCOUNT, accepted_counts, by_account, by_rule, display_evidence, evidence_ok, failing_findings, post_groups, safe_url,
+    NO_ACCOUNT, accepted_counts, by_account, by_rule, display_evidence, evidence_ok, post_groups, safe_url,
     windows,
 )
 
@@ -180,8 +179,8 @@ def csp(script: str = SCRIPT) -> str:
     )
 
 
-def severities_in(findings: list[Finding]) -> list[str]:
-    present = {str(f.severity) for f in findings}
+def severities_in(summary: Summary) -> list[str]:
+    present = {k for k, n in summary.by_severity.items() if n}
     return [str(s) for s in sorted(Severity, reverse=True) if s >= Severity.LOW or str(s) in present]
 
 
@@ -193,12 +192,16 @@ class HtmlReporter:
         self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium",
         generated_at: str | None = None,
     ) -> None:
-        out.write(self.document(result, rules, redact=redact, fail_on=fail_on, generated_at=generated_at))
+        for block in self.blocks(result, rules, redact=redact, fail_on=fail_on, generated_at=generated_at):
+            out.write("\n".join(block) + "\n")
 
     # ------------------------------------------------------------------------------------------ document
     def document(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str, generated_at: str | None = None) -> str:
-        groups = list(post_groups(result.findings))
-        findings = [f for _, g in groups for f in g]
+        return "".join("\n".join(block) + "\n" for block in self.blocks(result, rules, redact=redact, fail_on=fail_on, generated_at=generated_at))
+
+    def blocks(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str, generated_at: str | None = None) -> Iterator[list[str]]:
+        """The page as blocks of lines: head and summary, then one block per post (streamed from the store)."""
+        summary = result.summary(fail_on)
         P: list[str] = [
             "<!DOCTYPE html>",
             '<html lang="en">',
@@ -224,23 +227,23 @@ class HtmlReporter:
             P.append('<p class="notice" id="redacted">Redacted report: evidence is masked and post text is not shown.</p>')
         P.append("</header>")
         P.append("<main>")
-        P += self._summary(result, findings, fail_on)
-        P += self._findings(result, rules, groups, findings, redact)
-        P += self._rules(rules, findings)
+        P += self._summary(result, summary, fail_on)
+        yield P
+        yield from self._findings(result, rules, summary, redact)
+        P = self._rules(rules, summary)
         P.append("</main>")
         P.append(f"<script>{SCRIPT}</script>")
-        P += ["</body>", "</html>", ""]
-        return "\n".join(P)
+        P += ["</body>", "</html>"]
+        yield P
 
     # ------------------------------------------------------------------------------------------- summary
-    def _summary(self, result: ScanResult, findings: list[Finding], fail_on: str) -> list[str]:
-        failing = len(failing_findings(findings, fail_on))
-        sev = Counter(str(f.severity) for f in findings)
+    def _summary(self, result: ScanResult, summary: Summary, fail_on: str) -> list[str]:
+        sev = summary.by_severity
         totals = (
             ("posts-scanned", "Posts scanned", result.posts),
-            ("posts-with-findings", "Posts with findings", len({(f.source, f.post_id) for f in findings})),
-            ("findings-total", "Findings", len(findings)),
-            ("findings-failing", f"At or above {fail_on}", failing),
+            ("posts-with-findings", "Posts with findings", summary.posts_with_findings),
+            ("findings-total", "Findings", summary.findings),
+            ("findings-failing", f"At or above {fail_on}", summary.failing),
             *((re.sub(r"\W+", "-", label.lower()), label, n) for label, n in accepted_counts(result)),
             ("errors-total", "Inputs that could not be read", len(result.errors)),
         )
@@ -249,11 +252,11 @@ class HtmlReporter:
         P.append("</dl>")
         P.append('<div class="tables">')
         P += _table("by-severity", "Findings by severity", ("Severity", "Findings"),
-                    [(_filter_link("severity", s, s), n) for s, n in ((s, sev.get(s, 0)) for s in severities_in(findings))])
+                    [(_filter_link("severity", s, s), n) for s, n in ((s, sev.get(s, 0)) for s in severities_in(summary))])
         P += _table("by-rule", "Findings by rule", ("Rule", "Name", "Findings"),
-                    [(_filter_link("rule", code, code), esc(name), n) for code, name, n in by_rule(findings)])
+                    [(_filter_link("rule", code, code), esc(name), n) for code, name, n in by_rule(summary)])
         P += _table("by-account", "Findings by account", ("Account", "Findings"),
-                    [(_filter_link("account", NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, a), n) for a, n in by_account(findings)])
+                    [(_filter_link("account", NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, a), n) for a, n in by_account(summary)])
         P.append("</div>")
         P.append('<section id="errors" aria-labelledby="errors-h">')
         P.append('<h3 id="errors-h">Inputs that could not be read</h3>')
@@ -267,24 +270,26 @@ class HtmlReporter:
         return P
 
     # ------------------------------------------------------------------------------------------ findings
-    def _findings(self, result: ScanResult, rules: RuleSet, groups, findings: list[Finding], redact: bool) -> list[str]:
-        total = len(findings)
+    def _findings(self, result: ScanResult, rules: RuleSet, summary: Summary, redact: bool) -> Iterator[list[str]]:
+        total = summary.findings
         P = ['<section id="findings" aria-labelledby="findings-h">', '<h2 id="findings-h">Findings</h2>']
-        sev = Counter(str(f.severity) for f in findings)
+        sev = summary.by_severity
         P.append('<form class="filters" id="filters" role="search" aria-label="Filter findings">')
-        P += _select("severity", "Severity", "All severities", [(s, f"{s} ({sev.get(s, 0)})") for s in severities_in(findings)])
-        P += _select("rule", "Rule", "All rules", [(code, f"{code} {name} ({n})") for code, name, n in by_rule(findings)])
+        P += _select("severity", "Severity", "All severities", [(s, f"{s} ({sev.get(s, 0)})") for s in severities_in(summary)])
+        P += _select("rule", "Rule", "All rules", [(code, f"{code} {name} ({n})") for code, name, n in by_rule(summary)])
         P += _select("account", "Account", "All accounts",
-                     [(NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, f"{a} ({n})") for a, n in sorted(by_account(findings))])
+                     [(NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, f"{a} ({n})") for a, n in sorted(by_account(summary))])
         P.append('<button type="button" id="filter-reset">Show all</button>')
         P.append(f'<p id="counter" aria-live="polite">{total} of {total} findings shown</p>')
         P.append("</form>")
         P.append('<noscript><p class="notice">Filters need JavaScript; every finding is shown.</p></noscript>')
-        if not findings:
+        if not total:
             P.append('<p id="no-findings">No findings.</p>')
+        yield P
         n = 0
-        for p, ((source, post_id), group) in enumerate(groups, 1):
-            first = group[0]
+        for p, ((source, post_id), group) in enumerate(post_groups(result.ordered_records()), 1):
+            first = group[0][0]
+            P = []
             P.append(f'<section class="post" id="post-{p}" aria-labelledby="post-{p}-h">')
             P.append(f'<h3 id="post-{p}-h">Post {esc(post_id)}</h3>')
             facts = []
@@ -298,14 +303,14 @@ class HtmlReporter:
             elif first.url:
                 facts.append(f'<span class="post-url">{esc(first.url)}</span>')
             P.append(f'<p class="post-meta">{" · ".join(facts)}</p>')
-            for f in group:
+            for f, text in group:
                 n += 1
-                P += self._card(n, f, result, rules, redact)
+                P += self._card(n, f, text, rules, redact)
             P.append("</section>")
-        P.append("</section>")
-        return P
+            yield P
+        yield ["</section>"]
 
-    def _card(self, n: int, f: Finding, result: ScanResult, rules: RuleSet, redact: bool) -> list[str]:
+    def _card(self, n: int, f: Finding, text: str | None, rules: RuleSet, redact: bool) -> list[str]:
         sev = str(f.severity)
         account = f.account or NO_ACCOUNT_VALUE
         P = [
@@ -316,7 +321,7 @@ class HtmlReporter:
             + (f' <span class="status">{esc(f.status)}</span>' if f.status != "open" else "") + "</h4>",
             f'<p class="message">{esc(_scrub(f.message, f, redact))}</p>',
         ]
-        text = None if redact else result.text_of(f)
+        text = None if redact else text
         if text is not None and evidence_ok(text, f):
             (ws, we), = windows(len(text), text, [(f.start, f.end)])
             before = ("…" if ws > 0 else "") + text[ws:f.start]
@@ -341,8 +346,8 @@ class HtmlReporter:
         return P
 
     # --------------------------------------------------------------------------------------------- rules
-    def _rules(self, rules: RuleSet, findings: list[Finding]) -> list[str]:
-        codes = sorted({f.rule for f in findings})
+    def _rules(self, rules: RuleSet, summary: Summary) -> list[str]:
+        codes = sorted(summary.by_rule)
         known: list[Rule] = [rules.by_code[c] for c in codes if c in rules.by_code]
         if not known:
             return []

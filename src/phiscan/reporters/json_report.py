@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import IO
 
 from ..masking import mask
@@ -46,21 +45,28 @@ def finding_dict(f: Finding, redact: bool) -> dict:
 def summary(result: ScanResult, fail_on: str) -> dict:
     """Counts of the reported findings; `by_status` also counts the suppressed and baselined ones, which are
     not in `findings` (they never fail a scan) but are never silently dropped either."""
-    sev = Counter(str(f.severity) for f in result.findings)
+    s = result.summary(fail_on)
     return {
         "posts_scanned": result.posts,
-        "posts_with_findings": len({(f.source, f.post_id) for f in result.findings}),
-        "findings": len(result.findings),
-        "by_severity": {s: sev.get(s, 0) for s in ("high", "medium", "low")},
-        "by_rule": dict(sorted(Counter(f.rule for f in result.findings).items())),
-        "by_status": result.status_counts(),
+        "posts_with_findings": s.posts_with_findings,
+        "findings": s.findings,
+        "by_severity": {k: s.by_severity.get(k, 0) for k in ("high", "medium", "low")},
+        "by_rule": s.by_rule,
+        "by_status": s.by_status,
         "suppressed": len(result.suppressed),
         "baselined": len(result.baselined),
         "baseline": result.baseline,
         "errors": len(result.errors),
         "fail_on": fail_on,
-        "failing": len(result.failing(fail_on)),
+        "failing": s.failing,
     }
+
+
+class Stream:
+    """A JSON array for `dump_indented` that is produced while it is written (findings read from a spool)."""
+
+    def __init__(self, items):
+        self.items = items
 
 
 class JsonReporter:
@@ -71,8 +77,8 @@ class JsonReporter:
         doc = {
             "version": SCHEMA_VERSION,
             "tool": {"name": "phiscan", "version": _version()},
-            "findings": [finding_dict(f, redact) for f in result.findings],
-            "suppressed": [finding_dict(f, redact) for f in result.suppressed],
+            "findings": Stream(finding_dict(f, redact) for f in result.all()),
+            "suppressed": Stream(finding_dict(f, redact) for f in result.all("suppressed")),
             "errors": [e.as_dict() for e in result.errors],
             "summary": summary(result, fail_on),
         }
@@ -143,20 +149,19 @@ def _encode(o, parts: list[str], nl: str, out: IO[str]) -> None:
             _encode(v, parts, inner, out)
             sep = "," + inner
         parts.append(nl + "}")
-    elif isinstance(o, (list, tuple)):
-        if not o:
-            parts.append("[]")
-            return
+    elif isinstance(o, (list, tuple, Stream)):
         inner = nl + "  "
         sep = "[" + inner
-        for v in o:
+        empty = True
+        for v in (o.items if isinstance(o, Stream) else o):
+            empty = False
             parts.append(sep)
             _encode(v, parts, inner, out)
             sep = "," + inner
             if len(parts) > 20_000:  # write in blocks: a big report never sits in memory twice
                 out.write("".join(parts))
                 parts.clear()
-        parts.append(nl + "]")
+        parts.append("[]" if empty else nl + "]")
     else:
         raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 

@@ -19,7 +19,7 @@ import json
 import re
 from typing import IO, Iterable
 
-from ..model import Finding, ReadError, ScanResult
+from ..model import Finding, ReadError, ScanResult, report_key
 from ..rules.engine import RuleSet
 from .json_report import SCHEMA_VERSION, _version, finding_dict, summary
 
@@ -31,18 +31,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """The one report order: by source, the post's place in it, post id, field (main text first), offsets.
-
-    Used by every file reporter so that two runs over the same inputs give byte-identical reports, whatever the
-    order worker processes returned posts in. The fingerprint breaks the last ties.
-    """
-    return sorted(
-        findings,
-        key=lambda f: (
-            f.source, f.index is None, f.index or 0, f.post_id, f.field != "text", f.field,
-            f.start, f.end, f.rule, f.fingerprint,
-        ),
-    )
+    """Findings in the one report order (`model.report_key`; `ScanResult.ordered` streams it)."""
+    return sorted(findings, key=report_key)
 
 
 def ordered_errors(errors: Iterable[ReadError]) -> list[ReadError]:
@@ -65,9 +55,9 @@ class JsonlReporter:
     description = "JSON Lines: one finding per line, then errors and a summary line (streaming-friendly)"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium") -> None:
-        for f in ordered(result.findings):
+        for f in result.ordered():
             out.write(dumps_line({"kind": "finding", **finding_dict(f, redact)}) + "\n")
-        for f in ordered(getattr(result, "suppressed", None) or ()):
+        for f in result.ordered("suppressed"):
             out.write(dumps_line({"kind": "suppressed", **finding_dict(f, redact)}) + "\n")
         for e in ordered_errors(result.errors):
             out.write(dumps_line({"kind": "error", **e.as_dict()}) + "\n")

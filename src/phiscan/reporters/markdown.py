@@ -15,10 +15,10 @@ from typing import IO, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Severity
+from ..model import Finding, ScanResult, Severity, Summary
 from ..rules.engine import RuleSet
 from .json_report import _version
-from .jsonl import ordered, ordered_errors
+from .jsonl import ordered_errors
 
 SEVERITIES = ("high", "medium", "low")
 NO_ACCOUNT = "(no account)"
@@ -32,17 +32,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate from a JSON input
 
 
 # ---------------------------------------------------------------------------------------------------- shared
-def post_groups(findings: Iterable[Finding]) -> Iterator[tuple[tuple[str, str], list[Finding]]]:
-    """Findings in report order, grouped by post: ((source, post_id), findings)."""
+def post_groups(records: Iterable[tuple[Finding, "str | None"]]) -> Iterator[tuple[tuple[str, str], list[tuple[Finding, "str | None"]]]]:
+    """(finding, field text) records in report order (`ScanResult.ordered_records`), grouped by post:
+    ((source, post_id), records). Streams: one post's records in memory at a time."""
     current: tuple[str, str] | None = None
-    group: list[Finding] = []
-    for f in ordered(findings):
+    group: list[tuple[Finding, str | None]] = []
+    for rec in records:
+        f = rec[0]
         key = (f.source, f.post_id)
         if key != current and group:
             yield current, group  # type: ignore[misc]
             group = []
         current = key
-        group.append(f)
+        group.append(rec)
     if group:
         yield current, group  # type: ignore[misc]
 
@@ -105,14 +107,13 @@ def accepted_counts(result: ScanResult) -> list[tuple[str, int]]:
     return out
 
 
-def by_account(findings: Iterable[Finding]) -> list[tuple[str, int]]:
-    counts = Counter(f.account or NO_ACCOUNT for f in findings)
+def by_account(summary: Summary) -> list[tuple[str, int]]:
+    counts = Counter({(a or NO_ACCOUNT): n for a, n in summary.by_account.items()})
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def by_rule(findings: Iterable[Finding]) -> list[tuple[str, str, int]]:
-    counts = Counter((f.rule, f.rule_name) for f in findings)
-    return [(code, name, n) for (code, name), n in sorted(counts.items())]
+def by_rule(summary: Summary) -> list[tuple[str, str, int]]:
+    return [(code, summary.rule_names.get(code, ""), n) for code, n in sorted(summary.by_rule.items())]
 
 
 # ---------------------------------------------------------------------------------------------- escaping
@@ -203,20 +204,20 @@ class MarkdownReporter:
     description = "Markdown: summary and findings grouped by post, for tickets and wikis"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium") -> None:
-        out.write("\n".join(self.lines(result, rules, redact=redact, fail_on=fail_on)) + "\n")
+        for block in self.blocks(result, rules, redact=redact, fail_on=fail_on):
+            out.write("\n".join(block) + "\n")
 
-    def lines(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str) -> list[str]:
-        findings = ordered(result.findings)
-        failing = len(failing_findings(findings, fail_on))
-        posts_with = len({(f.source, f.post_id) for f in findings})
-        sev = Counter(str(f.severity) for f in findings)
+    def blocks(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str) -> Iterator[list[str]]:
+        """The report as blocks of lines: the summary, then one block per post (streamed from the store)."""
+        s = result.summary(fail_on)
+        failing, posts_with, sev = s.failing, s.posts_with_findings, s.by_severity
         L: list[str] = ["# phiscan report", ""]
         L.append(f"phiscan {md_inline(_version())}" + (" · evidence masked (--redact), post text not shown" if redact else ""))
         L += ["", "## Summary", ""]
         L += ["| | |", "|---|---:|"]
         L.append(f"| Posts scanned | {result.posts} |")
         L.append(f"| Posts with findings | {posts_with} |")
-        L.append(f"| Findings | {len(findings)} |")
+        L.append(f"| Findings | {s.findings} |")
         L.append(f"| At or above {md_inline(fail_on)} | {failing} |")
         for label, n in accepted_counts(result):
             L.append(f"| {label} | {n} |")
@@ -226,15 +227,15 @@ class MarkdownReporter:
         if sev.get("info"):
             L.append(f"| info | {sev['info']} |")
         L += ["", "### Findings by rule", ""]
-        if findings:
+        if s.findings:
             L += ["| Rule | Name | Findings |", "|---|---|---:|"]
-            L += [f"| {md_inline(code)} | {md_inline(name)} | {n} |" for code, name, n in by_rule(findings)]
+            L += [f"| {md_inline(code)} | {md_inline(name)} | {n} |" for code, name, n in by_rule(s)]
         else:
             L.append("No findings.")
         L += ["", "### Findings by account", ""]
-        if findings:
+        if s.findings:
             L += ["| Account | Findings |", "|---|---:|"]
-            L += [f"| {md_inline(a)} | {n} |" for a, n in by_account(findings)]
+            L += [f"| {md_inline(a)} | {n} |" for a, n in by_account(s)]
         else:
             L.append("No findings.")
         L += ["", "### Inputs that could not be read", ""]
@@ -244,14 +245,14 @@ class MarkdownReporter:
         else:
             L.append("None.")
         L += ["", "## Findings", ""]
-        if not findings:
+        if not s.findings:
             L.append("No findings.")
-        for (source, post_id), group in post_groups(findings):
-            L += self._post(result, rules, source, post_id, group, redact)
-        return L
+        yield L
+        for (source, post_id), group in post_groups(result.ordered_records()):
+            yield self._post(rules, source, post_id, group, redact)
 
-    def _post(self, result: ScanResult, rules: RuleSet, source: str, post_id: str, group: list[Finding], redact: bool) -> list[str]:
-        first = group[0]
+    def _post(self, rules: RuleSet, source: str, post_id: str, group: list[tuple[Finding, "str | None"]], redact: bool) -> list[str]:
+        first = group[0][0]
         L = [f"### Post {md_inline(post_id)}", ""]
         facts = [f"Source: {md_inline(source)}" + (f", line {first.line}" if first.line else "")]
         if first.platform:
@@ -264,12 +265,15 @@ class MarkdownReporter:
             facts.append(f"URL: {md_inline(first.url)}")
         L += [" · ".join(facts), ""]
         fields: dict[str, list[Finding]] = {}
-        for f in group:
+        texts: dict[str, str | None] = {}
+        for f, text in group:
             fields.setdefault(f.field, []).append(f)
+            if texts.get(f.field) is None:
+                texts[f.field] = text
         for fld, fs in fields.items():
             L.append(f"#### {md_inline(fld)}")
             L.append("")
-            text = result.text_of(fs[0])
+            text = texts[fld]
             shown = [f for f in fs if evidence_ok(text, f)]
             if not redact and text is not None and shown:
                 L += _quote(text, [(f.start, f.end) for f in shown])

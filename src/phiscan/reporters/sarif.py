@@ -17,7 +17,7 @@ The output is deterministic: the same input gives the same bytes (results sorted
 """
 from __future__ import annotations
 
-import json
+import heapq
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO, Any
@@ -26,6 +26,7 @@ from urllib.parse import quote
 from ..masking import mask
 from ..model import Finding, ScanResult, Severity
 from ..rules.engine import RuleSet
+from .json_report import Stream, dump_indented
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.INFO: "note"}
@@ -120,17 +121,23 @@ class SarifReporter:
     redact_default = True
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = True, fail_on: str = "medium") -> None:
-        json.dump(self.document(result, rules, redact=redact, fail_on=fail_on), out, ensure_ascii=False, indent=2)
+        dump_indented(self.document(result, rules, redact=redact, fail_on=fail_on, stream=True), out)  # = json.dump(indent=2), streamed
         out.write("\n")
 
-    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool = True, fail_on: str = "medium") -> dict[str, Any]:
+    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool = True, fail_on: str = "medium",
+                 stream: bool = False) -> dict[str, Any]:
+        """The SARIF log as a dict; with `stream`, its results are a `Stream` that `dump_indented` writes as they
+        are read from the store (a million results are never in memory at once)."""
         from .. import __version__
 
         descriptors = [rule_descriptor(r, tuple(result.policies.get(r.code, ()))) for r in rules]
         index = {r.code: i for i, r in enumerate(rules)}
-        reported = sorted(result.findings + result.suppressed, key=sort_key)
-        results = [self._result(f, index, redact, result.baseline is not None) for f in reported]
-        counts = result.status_counts()
+        # open and suppressed findings, merged in one order (open first on a tie, as a stable sort of both would)
+        reported = heapq.merge(result.ordered(key=sort_key), result.ordered("suppressed", key=sort_key), key=sort_key)
+        made = (self._result(f, index, redact, result.baseline is not None) for f in reported)
+        results = Stream(made) if stream else list(made)
+        summary = result.summary(fail_on)
+        counts = summary.by_status
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -146,10 +153,10 @@ class SarifReporter:
             "properties": {
                 "summary": {
                     "postsScanned": result.posts,
-                    "findings": len(result.findings),
+                    "findings": summary.findings,
                     "byStatus": counts,
                     "failOn": fail_on,
-                    "failing": len(result.failing(fail_on)),
+                    "failing": summary.failing,
                     "errors": len(result.errors),
                     "evidenceMasked": bool(redact),
                 }

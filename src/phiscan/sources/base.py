@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterable, Iterator, Protocol, Union
+from typing import IO, Callable, Iterator, Protocol, Union
 
 from ..model import Post, ReadError
 
