@@ -63,12 +63,17 @@ def _english_frequencies() -> dict[str, float]:
         return {}
 
 
-@lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
-    """Zipf frequency of an English word (0 = rare or unknown, 7 = 'the'); offline, from wordfreq's data."""
+    """Zipf frequency of an English word (0 = rare or unknown, 7 = 'the'); offline, from wordfreq's data.
+    A dictionary lookup, not cached: a cache of every word seen would only grow over a long scan."""
     freqs = _english_frequencies()
     if freqs:
         return freqs.get(word.lower(), 0.0)
+    return _zipf_wordfreq(word)
+
+
+@lru_cache(maxsize=20_000)
+def _zipf_wordfreq(word: str) -> float:
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover
