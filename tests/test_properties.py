@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from phiscan.model import Post, ReadError
@@ -260,3 +260,55 @@ def test_json_depth_guard_agrees_with_the_parser(value, limit, chunk, indent):
         assert _depth(value) > limit
         return
     assert _depth(value) <= limit and out == doc
+
+
+# ------------------------------------------------------------------ windowed neighbourhood and cue lookups
+def _reference_neighbourhood(text: str, start: int, end: int, words: int = 4) -> str:
+    """`model.neighbourhood` by its definition, reading the whole text either side."""
+    import hashlib
+
+    from phiscan.model import _SENTENCE_END_AFTER, _SENTENCE_END_BEFORE, _WORD
+
+    left, right = text[:start], text[end:]
+    cuts = list(_SENTENCE_END_BEFORE.finditer(left))
+    if cuts:
+        left = left[cuts[-1].end():]
+    cut = _SENTENCE_END_AFTER.search(right)
+    if cut:
+        right = right[: cut.start()]
+    lw = _WORD.findall(left.casefold())[-words:] if words else []
+    rw = _WORD.findall(right.casefold())[:words] if words else []
+    return hashlib.sha256((" ".join(lw) + "\x1f" + " ".join(rw)).encode("utf-8")).hexdigest()[:16]
+
+
+_PIECES = st.sampled_from(["word", "Ward", " ", "  ", ".", ". ", "!\n", "\n", "?", "…", " x", "ß", "…\t", "--", "1234",
+                           "long" * 70, "." * 300, " " * 300, "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=80), st.integers(0, 10_000), st.integers(0, 40), st.integers(0, 6))
+@example(["lengthy" * 50, " b c d", "X", " e f g ", "lengthy" * 50], 356, 1, 4)  # a word cut by either window
+@example(["lengthy" * 50, " b c d", "X", " e f g ", "lengthy" * 50], 356, 1, 3)
+@example(["w " * 200, "X", " a b", "." * 260, "c"], 400, 1, 4)  # a sentence end just past the window
+def test_windowed_neighbourhood_equals_its_definition(pieces, at, length, words):
+    """Fingerprints (and so baselines) must not change with the windowing that keeps long posts linear."""
+    from phiscan.model import neighbourhood
+
+    text = "".join(pieces)
+    start = at % (len(text) + 1)
+    end = min(len(text), start + length)
+    assert neighbourhood(text, start, end, words) == _reference_neighbourhood(text, start, end, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(1, 12)), max_size=30), st.integers(0, 320), st.integers(0, 20),
+       st.sampled_from([0, 3, 25, 400]))
+def test_indexed_cue_lookup_equals_a_scan_of_every_hit(raw, start, length, window):
+    from phiscan.nlp import Analysis
+
+    hits = [(s, s + n) for s, n in raw]
+    end = start + length
+    a = Analysis(text="x" * 400, cues={"cue": hits} if hits else {})
+    s, e = start - window, end + window
+    want = any(h[0] < e and h[1] > s and not (h[0] >= start and h[1] <= end) for h in hits)
+    assert a.near("cue", start, end, window) == want

@@ -202,17 +202,57 @@ def field_kind(fld: str) -> str:
 def neighbourhood(text: str, start: int, end: int, words: int = 4) -> str:
     """Digest of up to `words` words before and after text[start:end], not crossing a sentence end or a line
     break, case-folded and stripped of punctuation: what an edit elsewhere in the post leaves alone."""
-    left, right = text[:start], text[end:]
-    cuts = list(_SENTENCE_END_BEFORE.finditer(left))
-    if cuts:
-        left = left[cuts[-1].end():]
+    lw = _words_before(text, start, words) if words else []
+    rw = _words_after(text, end, words) if words else []
+    basis = " ".join(lw) + "\x1f" + " ".join(rw)
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+
+_NEAR = 256  # characters looked at either side first; the whole text only when they do not settle it
+
+
+def _words_before(text: str, start: int, words: int) -> list[str]:
+    """The last `words` words of text[:start] after its last sentence end, case-folded. Looks at a window of
+    `_NEAR` characters first: a sentence end inside it is the last one, and more than `words` words inside it
+    hold the last `words` whole; only otherwise the whole prefix is read (a post of 100,000 characters with a
+    thousand findings stays linear)."""
+    lo = start - _NEAR
+    if lo > 0:
+        left = text[lo:start]
+        cut = None
+        for cut in _SENTENCE_END_BEFORE.finditer(left):
+            pass
+        if cut is not None:
+            return _WORD.findall(left[cut.end():].casefold())[-words:]
+        found = _WORD.findall(left.casefold())
+        if len(found) > words:
+            return found[-words:]
+    left = text[:start]
+    cut = None
+    for cut in _SENTENCE_END_BEFORE.finditer(left):
+        pass
+    if cut is not None:
+        left = left[cut.end():]
+    return _WORD.findall(left.casefold())[-words:]
+
+
+def _words_after(text: str, end: int, words: int) -> list[str]:
+    """The first `words` words of text[end:] before its first sentence end, case-folded; windowed like
+    `_words_before` (a sentence end is taken only where the window shows what follows it)."""
+    if len(text) - end > _NEAR + 1:
+        right = text[end:end + _NEAR + 1]
+        cut = _SENTENCE_END_AFTER.search(right)
+        if cut is not None and cut.start() < _NEAR:
+            return _WORD.findall(right[: cut.start()].casefold())[:words]
+        if cut is None or cut.start() >= _NEAR:
+            found = _WORD.findall(right[:_NEAR].casefold())
+            if len(found) > words:
+                return found[:words]
+    right = text[end:]
     cut = _SENTENCE_END_AFTER.search(right)
     if cut:
         right = right[: cut.start()]
-    lw = _WORD.findall(left.casefold())[-words:] if words else []
-    rw = _WORD.findall(right.casefold())[:words] if words else []
-    basis = " ".join(lw) + "\x1f" + " ".join(rw)
-    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+    return _WORD.findall(right.casefold())[:words]
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,7 @@ class Analysis:
     sents: list[tuple[int, int]] = field(default_factory=list)
     cues: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     _sent_starts: list[int] = field(default_factory=list)
+    _cue_starts: dict[str, tuple] = field(default_factory=dict)
 
     def sentence(self, pos: int) -> tuple[int, int]:
         if not self.sents:
@@ -156,7 +157,23 @@ class Analysis:
             s, e = (self.sents[lo][0], self.sents[hi][1]) if self.sents else (0, len(self.text))
         else:
             s, e = start - int(window), end + int(window)
-        return any(h[0] < e and h[1] > s and not (h[0] >= start and h[1] <= end) for h in hits)
+        # hits are sorted by start: only those starting in (s - longest hit, e) can reach into [s, e)
+        hits, starts, longest = self._cue_index(cue, hits)
+        i = bisect.bisect_right(starts, s - longest)
+        while i < len(hits) and hits[i][0] < e:
+            h = hits[i]
+            if h[1] > s and not (h[0] >= start and h[1] <= end):
+                return True
+            i += 1
+        return False
+
+    def _cue_index(self, cue: str, hits: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[int], int]:
+        """The cue's hits sorted by start, their starts, and the longest hit's length (built once per cue)."""
+        got = self._cue_starts.get(cue)
+        if got is None:
+            ordered = sorted(hits)
+            got = self._cue_starts[cue] = (ordered, [h[0] for h in ordered], max(h[1] - h[0] for h in ordered))
+        return got
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         s, e = self.sentence(start)
