@@ -177,7 +177,7 @@ def test_ctrl_c_from_a_loader_stops_cleanly(tmp_path, monkeypatch):
     out = tmp_path / "report.json"
     r = run("scan", a, b, "--format", "json", "--output", out)
     assert r.exit_code == 130
-    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 1 of 2 inputs read; nothing written\n"
+    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 1 of 2 inputs scanned completely; nothing written\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl", "b.jsonl"]
 
 
@@ -200,7 +200,7 @@ def test_ctrl_c_from_the_scanner_stops_cleanly(tmp_path, monkeypatch):
     monkeypatch.setattr(Scanner, "detect", detect)
     r = run("scan", src, "--format", "json")
     assert r.exit_code == 130 and r.stdout == ""
-    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 0 of 1 inputs read; nothing written\n"
+    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 0 of 1 inputs scanned completely; nothing written\n"
 
 
 def _fd_position(pid: int, path: Path) -> int:
@@ -244,11 +244,13 @@ def test_sigint_to_a_running_scan(tmp_path, jobs):
             proc.kill()
             proc.wait()
     assert proc.returncode == 130, stderr[-3000:]
-    # with workers the reader runs ahead of the scan (it may have read the whole input)
-    m = re.fullmatch(r"phiscan: interrupted: (\d+) posts scanned, ([01]) of 1 inputs read; nothing written\n", stderr)
+    # with workers the reader runs ahead of the scan (it may have read the whole input), but the input counts
+    # as done only once every post of it came back scanned
+    m = re.fullmatch(r"phiscan: interrupted: (\d+) posts scanned, 0 of 1 inputs scanned completely; nothing written\n", stderr)
     assert m, stderr[-3000:]
-    if jobs == 1:
-        assert int(m.group(1)) >= 64 and m.group(2) == "0"
+    assert int(m.group(1)) < 150_000
+    if jobs == 1:  # alone, the scan keeps pace with the reader; workers may still be loading the model
+        assert int(m.group(1)) >= 64
     assert stdout == "" and not out.exists()
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 

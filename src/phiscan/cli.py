@@ -195,17 +195,34 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     errors: list[ReadError] = []
     options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
                           debug=bool(ctx.obj and ctx.obj.get("debug")))
-    inputs_read = 0
+    # Which input each post in flight came from, and how many posts each input gave once it is read whole:
+    # results come back in input order, so an interrupted scan can say how many inputs were scanned completely
+    # (with workers, the reader runs ahead of the scan).
+    from collections import deque
+
+    in_flight: deque[int] = deque()
+    loaded: list[int] = []  # posts of each input read whole, in order
+    scanned: list[int] = [0] * len(paths)
 
     def posts():
-        nonlocal inputs_read
-        for path in paths:
+        for i, path in enumerate(paths):
+            n = 0
             for item in load_inputs([path], input_format, options):
                 if isinstance(item, ReadError):
                     errors.append(item)
                 else:
+                    in_flight.append(i)
+                    n += 1
                     yield item
-            inputs_read += 1
+            loaded.append(n)
+
+    def inputs_scanned() -> int:
+        done = 0
+        for i, n in enumerate(loaded):
+            if scanned[i] < n:
+                break
+            done += 1
+        return done
 
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -216,13 +233,15 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
         progress.start()
     try:
         for post, findings in scanner.scan_parallel(posts(), jobs):
+            scanned[in_flight.popleft()] += 1
             result.add(post, findings)
             if progress is not None:
                 progress.update(task, advance=1)
     except KeyboardInterrupt:
         from .errors import Interrupted
 
-        raise Interrupted(f"{result.posts} posts scanned, {inputs_read} of {len(paths)} inputs read; nothing written") from None
+        raise Interrupted(f"{result.posts} posts scanned, {inputs_scanned()} of {len(paths)} inputs scanned completely; "
+                          "nothing written") from None
     finally:
         if progress is not None:
             progress.stop()
