@@ -258,3 +258,22 @@ def test_fixture_builder_is_reproducible(tmp_path, monkeypatch):
     monkeypatch.setattr(mod, "OUT", tmp_path / "repo.car")
     assert mod.main() == 0
     assert (tmp_path / "repo.car").read_bytes() == CAR.read_bytes()
+
+
+def test_a_car_on_disk_is_memory_mapped_and_one_in_a_zip_is_read(tmp_path):
+    """A big repository on disk is never copied into memory (only its block index is kept); a zip member
+    has no file to map and is read whole. Both give the same posts (see the test above)."""
+    import contextlib
+    import mmap
+
+    from phiscan.sources.bluesky import _mapped
+
+    archive = tmp_path / "bsky-export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(CAR, "export/repo.car")
+    with contextlib.ExitStack() as stack:
+        on_disk = _mapped(open_tree(CAR).entries[0], stack)
+        in_zip = _mapped(open_tree(archive).entries[0], stack)
+        assert isinstance(on_disk, mmap.mmap) and isinstance(in_zip, bytes)
+        assert on_disk[:] == in_zip == CAR.read_bytes()
+    assert on_disk.closed

@@ -18,11 +18,15 @@ damage are still read, and a post block that the damaged tree no longer reaches 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import mmap
+import os
 from typing import Any, Iterator
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree
+from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree
 from .generic import parse_time
 
 PLATFORM = "bluesky"
@@ -70,13 +74,32 @@ def _looks_like_car(head: bytes) -> bool:
     return 0 < n < 1024 and header[:1] in (b"\xa2", b"\xa1") and b"roots" in header and b"version" in header
 
 
-class _Car:
-    """Blocks of a CAR file by CID (raw bytes, the form DAG-CBOR links decode to), decoded on demand."""
+def _mapped(entry: Entry, stack: contextlib.ExitStack) -> Any:
+    """The entry's bytes: a read-only memory map when it is a file on disk (pages are read as blocks are
+    decoded and can be dropped again), else the member read whole (inside a zip or tar)."""
+    fh = stack.enter_context(entry.open(guard=False))
+    try:
+        if isinstance(fh, io.BufferedReader) and os.fstat(fh.fileno()).st_size > 0:
+            return stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):
+        pass
+    try:
+        return fh.read()
+    except READ_ERRORS as exc:
+        raise InputError(entry.display, "", f"cannot read: {exc.__class__.__name__}: {str(exc)[:200]}") from None
 
-    def __init__(self, data: bytes, display: str, libipld: Any):
+
+class _Car:
+    """Blocks of a CAR file by CID (raw bytes, the form DAG-CBOR links decode to), decoded on demand.
+
+    `data` is the file's bytes or a read-only memory map of it: only where each block is (offset, length) is
+    kept, so a big repository costs its index, not a second copy of itself."""
+
+    def __init__(self, data: Any, display: str, libipld: Any):
         self._lib = libipld
+        self._data = data
         self.errors: list[ReadError] = []
-        self.raw: dict[bytes, bytes] = {}
+        self.raw: dict[bytes, tuple[int, int]] = {}
         self.order: list[bytes] = []
         self.roots: list[bytes] = []
         try:
@@ -96,18 +119,18 @@ class _Car:
                 if length == 0 or end > len(data):
                     raise IndexError
                 clen = _cid_length(data, pos)
-                cid, block = data[pos : pos + clen], data[pos + clen : end]
                 if clen >= length:
                     raise ValueError
+                cid = bytes(data[pos : pos + clen])
             except (IndexError, ValueError):
                 self.errors.append(ReadError(display, f"block {index}, byte {start}",
                                              "truncated or corrupt CAR block; the rest of the file could not be read"))
                 break
-            if cid[:1] == b"\x01" and cid[2:4] == b"\x12\x20" and hashlib.sha256(block).digest() != cid[4:36]:
+            if cid[:1] == b"\x01" and cid[2:4] == b"\x12\x20" and hashlib.sha256(data[pos + clen : end]).digest() != cid[4:36]:
                 self.errors.append(ReadError(display, f"block {index}, byte {start}",
                                              "block content does not match its CID (corrupt); block skipped"))
             else:
-                self.raw[cid] = block
+                self.raw[cid] = (pos + clen, end)
                 self.order.append(cid)
             pos = end
             index += 1
@@ -116,7 +139,8 @@ class _Car:
         """The decoded block, or None when it is absent. Raises ValueError when it does not decode."""
         if not isinstance(cid, bytes) or cid not in self.raw:
             return None
-        return self._lib.decode_dag_cbor(self.raw[cid])
+        start, end = self.raw[cid]
+        return self._lib.decode_dag_cbor(bytes(self._data[start:end]))
 
     def cid_str(self, cid: Any) -> str | None:
         if isinstance(cid, bytes):
@@ -272,11 +296,15 @@ class BlueskyCarLoader:
             yield from self._load_file(e, libipld)
 
     def _load_file(self, entry: Entry, libipld: Any) -> Iterator[Item]:
-        try:
-            car = _Car(entry.read_bytes(), entry.display, libipld)
-        except InputError as exc:
-            yield exc.to_error()
-            return
+        with contextlib.ExitStack() as stack:
+            try:
+                car = _Car(_mapped(entry, stack), entry.display, libipld)
+            except InputError as exc:
+                yield exc.to_error()
+                return
+            yield from self._records(car, entry)
+
+    def _records(self, car: _Car, entry: Entry) -> Iterator[Item]:
         yield from car.errors
         did, mst_root = None, None
         try:
