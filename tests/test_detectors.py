@@ -70,6 +70,17 @@ def test_places(scanner):
     assert got == ["4417 Alder Run Rd", "Tillman Creek", "Fennick High", "Route 9"]
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Welcome Dr. Mateo Skeefi, our new chief of cardiology!", []),  # a title before a name, not Welcome Drive
+    ("Grateful Hearts St. Jude Brennan volunteers", []),
+    ("He lives on Maple Dr. Sadly he fell again.", ["Maple Dr"]),  # after "on", a street even before a capital
+    ("the crash was at 45 Maple Dr. Springfield police came", ["45 Maple Dr"]),  # a house number: a street
+    ("found near Walnut St by the school", ["Walnut St"]),
+])
+def test_street_abbreviation_before_a_name_is_a_title(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "LOCATION") if t in expected or "Dr" in t or "St" in t] == expected
+
+
 def test_relative_date_resolved_against_post_time(scanner):
     from phiscan.sources.generic import parse_time
 

@@ -28,6 +28,20 @@ INSTITUTION = re.compile(
     r"\b(?:Hospital|Medical|Health|Healthcare|Clinic|Memorial|Center|Centre|General|Regional|Children'?s|Institute|Pavilion|"
     r"Campus|Foundation|University|College|Atrium|Building|Bldg|Lobby|Tower|Wing|Unit|Annex|Cafeteria|Library|Auditorium|Hall)\b"
 )
+LOCATIVE_BEFORE = re.compile(r"\b(?:on|at|off|of|from|near|to|onto|along|down|up|past|in|by)\s+$", re.I)
+TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")  # "Dr. Mateo", "St Jude": a title or saint before a name
+
+
+def _title_not_street(m: "re.Match[str]", text: str) -> bool:
+    """'Welcome Dr. Mateo Skeefi', 'Thanks St. Jude': an abbreviation that ends a would-be street name but
+    begins a name. Without a house number the words are not a street; '45 Maple Dr. Springfield' still is."""
+    g = m.group(0)
+    if g[:1].isdigit() or LOCATIVE_BEFORE.search(text, 0, m.start()):
+        return False
+    last = g.rstrip(".").rsplit(None, 1)[-1]
+    return last in ("Dr", "St") and TITLE_AFTER.match(text, m.end() - (1 if g.endswith(".") else 0)) is not None
+
+
 NOT_PLACES = frozenset(
     """the a an our my his her their this that we i you he she they it me us er ed icu nicu picu or l&d ob
     january february march april may june july august september october november december monday tuesday wednesday
@@ -77,6 +91,8 @@ class PlaceDetector:
         facilities = list(out)
         out = []
         for m in STREET.finditer(t):
+            if _title_not_street(m, t):
+                continue
             add(span("LOCATION", m, t, 0.85, self.name, "street address pattern", kind="street"))
         for m in ROAD.finditer(t):
             add(span("LOCATION", m, t, 0.7, self.name, "road or highway", kind="road"))
