@@ -89,3 +89,14 @@ def test_relative_date_resolved_against_post_time(scanner):
     date = [f for f in findings if f.rule == "PHI103"]
     assert [(f.evidence, f.disclosed) for f in date] == [("last night", "2025-02-28")]
     assert "discloses 2025-02-28" in date[0].message
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Huge congrats to our pharmacists on the ICU for 165 days without a fall.", []),  # colleagues, plural
+    ("Shout out to our unit clerks on 5 North!", []),
+    ("our pharmacist caught a dosing error today", []),
+    ("our local fire chief came in after the grain elevator fire", ["our local fire chief", "the grain elevator fire"]),
+    ("my pt, a retired schoolteacher from Dunmore, coded twice", ["a retired schoolteacher from Dunmore"]),
+])
+def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "QUASI")] == expected

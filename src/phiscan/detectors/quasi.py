@@ -19,6 +19,9 @@ OCCUPATIONS = (
     r"valedictorian|homecoming\s+queen|CT\s+technologist|technologist|CFO|CEO|owner|shop\s+owner|store\s+owner"
 )
 OCCUPATION = re.compile(r"\b(?:(?:the|a|an|our|their)\s+)?(?:[A-Z][\w'’-]+\s+){0,2}" + MOD + r"{0,3}(?:" + OCCUPATIONS + r")s?\b(?:\s+(?:from|at|of|for)\s+(?:the\s+)?(?:[A-Z][\w'’-]+\s?){1,3})?", re.I)
+# The writer's colleagues: a hospital role after "our"/"my", or any role in the plural after them ("our pharmacists",
+# "congrats to our unit clerks"); a group is not one patient.
+STAFF_ROLE = re.compile(r"\b(?:our|my)\s+(?:\w+\s+){0,2}?(?:(?:pharmacist|technologist|ceo|cfo|clerk)s?|(?:" + OCCUPATIONS + r")s)\b", re.I)
 RUNS = re.compile(r"\b(?:the\s+)?(?:guy|man|woman|lady|gal|girl|boy|dude|kid|person)\s+(?:\w+\s+){0,2}?(?:who|that)\s+(?:runs|owns|works|manages|coaches|teaches|drives|plays|sings|preaches)\b(?:\s+\w+){0,3}", re.I)
 RUNS_SHORT = re.compile(r"\b(?:runs|owns|manages)\s+the\s+(?:\w+\s+){0,2}?(?:counter|bakery|shop|store|diner|bar|restaurant|station|farm|garage|salon|market)\b", re.I)
 RELATION = re.compile(
@@ -88,8 +91,8 @@ class QuasiDetector:
             core = re.sub(r"^(?:(?:the|a|an|our|their)\s+)+", "", low)
             if core in ("driver", "student", "officer", "owner", "chief", "captain", "vet", "veteran", "clerk", "technologist", "athlete", "pharmacist", "ceo", "cfo"):
                 continue
-            if re.search(r"\b(?:our|my)\s+(?:\w+\s+)?(?:pharmacist|technologist|ceo|cfo)\b", low):
-                continue
+            if STAFF_ROLE.search(low):
+                continue  # "our pharmacist", "our unit clerks": the writer's colleagues, not a patient
             add(span("QUASI", m, t, 0.55, self.name, "occupation or role", kind="occupation"))
         for m in EVENT.finditer(t):
             seg = m.group(0)
