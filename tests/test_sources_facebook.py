@@ -4,49 +4,21 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
-import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
-from phiscan.model import Media, Post, ReadError
-from phiscan.sources import get_loader, load_inputs
-from phiscan.sources.base import LoadOptions, open_tree
+from phiscan.model import Media
+from phiscan.sources import get_loader
+from phiscan.sources.base import open_tree
 from phiscan.sources.facebook import fix_mojibake
+from sources_helpers import EXPORTS, direct, load_by_id, make_archive, strip_source, utc
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
-NEW = FIX / "facebook"
-OLD = FIX / "facebook-2021"
+NEW = EXPORTS / "facebook"
+OLD = EXPORTS / "facebook-2021"
 POSTS = "your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json"
 PAGE = "this_profile's_activity_across_facebook/posts/profile_posts_1.json"
 COMMENTS = "your_facebook_activity/comments_and_reactions/comments.json"
 THREAD = "your_facebook_activity/messages/inbox/tomasibanez_10158822"
 MESSAGES = f"{THREAD}/message_1.json"
-
-
-def utc(*a: int) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
-
-
-def load(path: Path | str, input_format: str | None = None) -> tuple[dict[str, Post], list[ReadError]]:
-    items = list(load_inputs([str(path)], input_format=input_format))
-    posts = [i for i in items if isinstance(i, Post)]
-    errors = [i for i in items if isinstance(i, ReadError)]
-    by_id = {p.id: p for p in posts}
-    assert len(by_id) == len(posts), "post ids must be unique"
-    return by_id, errors
-
-
-def zip_folder(src: Path, dest: Path) -> Path:
-    with zipfile.ZipFile(dest, "w") as zf:
-        for f in sorted(src.rglob("*")):
-            if f.is_file():
-                zf.write(f, f.relative_to(src).as_posix())
-    return dest
-
-
-def strip_source(p: Post) -> tuple:
-    """A post without where it was read from: the same export read as folder or archive must agree on the rest."""
-    return (p.id, p.text, p.platform, p.account, p.kind, p.created_at, p.author, p.reply_to_author, p.media, p.fields, p.index)
 
 
 # --- mojibake ---------------------------------------------------------------------------------------------------
@@ -70,7 +42,7 @@ def test_fixture_is_written_as_facebook_writes_it():
 # --- 2024 layout --------------------------------------------------------------------------------------------------
 
 def test_profile_posts_text_captions_and_places():
-    posts, errors = load(NEW)
+    posts, errors = load_by_id(NEW)
     assert errors == []
     p0 = posts[f"{POSTS}#0"]
     assert p0.text == "Join us Saturday for the Mercy Valley 5K fun run! 🏃\u200d♀\ufe0f Registration opens at 7:30am by the Café Lumière entrance."
@@ -106,7 +78,7 @@ def test_profile_posts_text_captions_and_places():
 
 
 def test_page_posts():
-    posts, _ = load(NEW)
+    posts, _ = load_by_id(NEW)
     assert posts[f"{PAGE}#0"].text == "Flu shot clinic this Thursday, 9am–3pm in the Atrium. No appointment needed! 💉"
     assert posts[f"{PAGE}#1"].text == "Happy 94th birthday to our longest-staying guest on the cardiac unit, Mr. Bjørn Haugland! 🎂 Room 7B is full of balloons."
     assert posts[f"{PAGE}#1"].created_at == utc(2024, 2, 22, 10, 0, 0)
@@ -114,7 +86,7 @@ def test_page_posts():
 
 
 def test_comments_with_reply_context_from_title():
-    posts, _ = load(NEW)
+    posts, _ = load_by_id(NEW)
     c0, c1, c2 = (posts[f"{COMMENTS}#{i}"] for i in range(3))
     assert c0.text == "Marisol, we're so glad your mother is recovering — her chart (MRN 00482913) is flagged for follow-up; call 555-0187."
     assert (c0.kind, c0.author, c0.reply_to_author) == ("comment", "Mercy Valley Hospital", "Marisol Peña")
@@ -127,7 +99,7 @@ def test_comments_with_reply_context_from_title():
 
 
 def test_messenger_thread():
-    posts, _ = load(NEW)
+    posts, _ = load_by_id(NEW)
     dms = sorted((p for p in posts.values() if p.kind == "dm"), key=lambda p: p.index)
     assert [p.id for p in dms] == [f"{MESSAGES}#0", f"{MESSAGES}#1", f"{MESSAGES}#2"]  # #3, a call log, has no text
     assert dms[0].text == "Hi Tomás, I've passed your note to the 3rd-floor nurses' station. 😊"
@@ -144,23 +116,20 @@ def test_sniffing_claims_every_export_file_it_reads_and_nothing_else():
     tree = open_tree(NEW)
     claimed = {e.name for e in get_loader("facebook").claim(tree, tree.entries)}
     assert claimed == {POSTS, PAGE, COMMENTS, MESSAGES, "personal_information/profile_information/profile_information.json"}
-    posts, errors = load(NEW)
+    posts, errors = load_by_id(NEW)
     assert len(posts) == 13 and errors == []
     assert {p.platform for p in posts.values()} == {"facebook"}  # sniffing picked this loader, not jsonl/others
 
 
 def test_loader_directly_gives_the_same_posts_as_load_inputs():
-    tree = open_tree(NEW)
-    loader = get_loader("facebook")
-    direct = list(loader.load(tree, loader.claim(tree, tree.entries), LoadOptions()))
-    posts, _ = load(NEW)
-    assert sorted(direct, key=lambda p: p.id) == sorted(posts.values(), key=lambda p: p.id)
+    posts, _ = load_by_id(NEW)
+    assert sorted(direct("facebook", NEW), key=lambda p: p.id) == sorted(posts.values(), key=lambda p: p.id)
 
 
 def test_zip_gives_the_same_posts(tmp_path):
-    archive = zip_folder(NEW, tmp_path / "export.zip")
-    zposts, errors = load(archive)
-    posts, _ = load(NEW)
+    archive = make_archive(NEW, tmp_path / "export.zip")
+    zposts, errors = load_by_id(archive)
+    posts, _ = load_by_id(NEW)
     assert errors == []
     assert sorted(map(strip_source, zposts.values())) == sorted(map(strip_source, posts.values()))
     assert zposts[f"{POSTS}#0"].source == f"{archive}!{POSTS}"
@@ -169,7 +138,7 @@ def test_zip_gives_the_same_posts(tmp_path):
 # --- 2021 layout --------------------------------------------------------------------------------------------------
 
 def test_old_layout():
-    posts, errors = load(OLD)
+    posts, errors = load_by_id(OLD)
     assert errors == []
     assert set(posts) == {
         "posts/your_posts_1.json#0", "posts/your_posts_1.json#1", "posts/your_posts_1.json#2",
@@ -195,8 +164,8 @@ def test_tar_gz_named_like_a_download_gives_the_account(tmp_path):
     archive = tmp_path / "facebook-mercy.valley-2021-06-30-Xy12Ab34.tar.gz"
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(OLD, arcname=".")
-    tposts, errors = load(archive)
-    posts, _ = load(OLD)
+    tposts, errors = load_by_id(archive)
+    posts, _ = load_by_id(OLD)
     assert errors == []
     assert set(tposts) == set(posts)
     assert {p.account for p in tposts.values()} == {"mercy.valley"}
@@ -215,7 +184,7 @@ def test_malformed_records_lose_only_themselves(tmp_path):
         {"timestamp": 1709647400, "data": [{"post": "Last clean post"}]},
     ]
     f.write_text(json.dumps(records), "utf-8")
-    posts, errors = load(f)
+    posts, errors = load_by_id(f)
     assert [p.text for p in sorted(posts.values(), key=lambda p: p.index)] == ["First clean post", "Last clean post"]
     assert [(e.source, e.where) for e in errors] == [(str(f), "[1]"), (str(f), "[2]"), (str(f), "[3]")]
     assert "'data' is not a list" in errors[0].message
@@ -230,7 +199,7 @@ def test_truncated_file_keeps_the_records_before_the_cut(tmp_path):
     folder.mkdir(parents=True)
     target = folder / "your_posts__check_ins__photos_and_videos_1.json"
     target.write_bytes(raw[:cut])
-    posts, errors = load(tmp_path / "export")
+    posts, errors = load_by_id(tmp_path / "export")
     assert sorted(posts) == [f"{POSTS}#0", f"{POSTS}#1"]
     assert len(errors) == 1
     assert (errors[0].source, errors[0].where) == (str(target), "[2]")
@@ -240,7 +209,7 @@ def test_truncated_file_keeps_the_records_before_the_cut(tmp_path):
 def test_malformed_json_in_the_middle_names_the_record(tmp_path):
     f = tmp_path / "comments.json"
     f.write_text('{"comments_v2": [{"data": [{"comment": {"comment": "ok one", "timestamp": 1}}]}, {"data": PRIVATE}]}', "utf-8")
-    posts, errors = load(f)
+    posts, errors = load_by_id(f)
     assert [p.text for p in posts.values()] == ["ok one"]
     assert [(e.where, "PRIVATE" in e.message) for e in errors] == [("comments_v2[1]", False)]
 
@@ -254,7 +223,7 @@ def test_broken_messenger_files(tmp_path):
         "messages": [{"sender_name": "A", "timestamp_ms": 1700000000000, "content": "fine"}, ["not", "an", "object"],
                      {"sender_name": "A", "timestamp_ms": 1700000001000, "content": "SECRET", "photos": "nope"}],
     }), "utf-8")
-    posts, errors = load(tmp_path)
+    posts, errors = load_by_id(tmp_path)
     assert [p.text for p in posts.values()] == ["fine"]
     where = {(Path(e.source).name, e.where) for e in errors}
     assert where == {("message_1.json", "line 2, column 19"), ("message_2.json", "messages[1]"), ("message_2.json", "messages[2]")}
@@ -272,7 +241,7 @@ def test_generic_json_files_are_not_claimed(tmp_path):
 def test_forced_format_reads_a_renamed_file(tmp_path):
     f = tmp_path / "export.json"
     shutil.copy(NEW / PAGE, f)
-    posts, errors = load(f, input_format="facebook")
+    posts, errors = load_by_id(f, input_format="facebook")
     assert errors == []
     assert [p.text[:15] for p in sorted(posts.values(), key=lambda p: p.index)] == ["Flu shot clinic", "Happy 94th birt"]
     assert {p.id for p in posts.values()} == {"export.json#0", "export.json#1"}

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
 
-from phiscan.model import Media, Post, ReadError
-from phiscan.sources import get_loader, load_inputs
+from phiscan.model import Media
+from phiscan.sources import get_loader
 from phiscan.sources.base import LoadOptions, open_tree
+from sources_helpers import EXPORTS, load_by_id, make_archive, strip_source, utc
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
-IG = FIX / "instagram"
+IG = EXPORTS / "instagram"
 A = "your_instagram_activity"
 POSTS = f"{A}/content/posts_1.json"
 COMMENTS = f"{A}/comments/post_comments_1.json"
@@ -22,24 +19,8 @@ DM = f"{A}/messages/inbox/lenaortiz_1781234567/message_1.json"
 PROFILE = "personal_information/personal_information/personal_information.json"
 
 
-def utc(*a: int) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
-
-
-def load(path: Path | str, input_format: str | None = None) -> tuple[dict[str, Post], list[ReadError]]:
-    items = list(load_inputs([str(path)], input_format=input_format))
-    posts = [i for i in items if isinstance(i, Post)]
-    by_id = {p.id: p for p in posts}
-    assert len(by_id) == len(posts), "post ids must be unique"
-    return by_id, [i for i in items if isinstance(i, ReadError)]
-
-
-def strip_source(p: Post) -> tuple:
-    return (p.id, p.text, p.platform, p.account, p.kind, p.created_at, p.author, p.reply_to_author, p.media, p.fields, p.index)
-
-
 def test_posts_caption_from_post_or_first_media():
-    posts, errors = load(IG)
+    posts, errors = load_by_id(IG)
     assert errors == []
     # Single media: caption and creation_timestamp only on media[0].
     p0 = posts[f"{POSTS}#0"]
@@ -65,7 +46,7 @@ def test_posts_caption_from_post_or_first_media():
 
 
 def test_post_and_reel_comments():
-    posts, _ = load(IG)
+    posts, _ = load_by_id(IG)
     c0 = posts[f"{COMMENTS}#0"]
     assert c0.text == "@gracie.m we hope your dad feels better soon 💙 tell Mr. Doucet in room 5 we said hi"
     assert (c0.kind, c0.author, c0.reply_to_author) == ("comment", "mercyvalleyhospital", "gracie.m")
@@ -78,7 +59,7 @@ def test_post_and_reel_comments():
 
 
 def test_threads_posts_and_replies():
-    posts, _ = load(IG)
+    posts, _ = load_by_id(IG)
     t = [posts[f"{THREADS}#{i}"] for i in range(3)]
     assert {p.platform for p in t} == {"threads"}
     assert t[0].text == "Reminder: our Saturday blood drive runs 9–1 in the Atrium. 🩸"
@@ -92,7 +73,7 @@ def test_threads_posts_and_replies():
 
 
 def test_instagram_dms():
-    posts, _ = load(IG)
+    posts, _ = load_by_id(IG)
     d0, d1 = posts[f"{DM}#0"], posts[f"{DM}#1"]
     assert (d0.platform, d0.kind, d0.author) == ("instagram", "dm", "Mercy Valley Hospital")
     assert d0.text == "Hi Lena! Please call Patient Records at 555-0110 and they'll help. 😊"
@@ -105,7 +86,7 @@ def test_sniffing_and_claims():
     assert get_loader("facebook").claim(tree, tree.entries) == []  # Instagram DMs are not Facebook's
     assert {e.name for e in get_loader("instagram").claim(tree, tree.entries)} == {POSTS, COMMENTS, REELS, DM, PROFILE}
     assert {e.name for e in get_loader("threads").claim(tree, tree.entries)} == {THREADS}
-    posts, errors = load(IG)
+    posts, errors = load_by_id(IG)
     assert errors == [] and len(posts) == 12  # liked_posts.json is not read
     assert {p.platform for p in posts.values()} == {"instagram", "threads"}
 
@@ -119,18 +100,14 @@ def test_loaders_directly_match_load_inputs():
         claimed = loader.claim(tree, remaining)
         remaining = [e for e in remaining if e not in claimed]
         direct.extend(loader.load(tree, claimed, LoadOptions()))
-    posts, _ = load(IG)
+    posts, _ = load_by_id(IG)
     assert sorted(direct, key=lambda p: p.id) == sorted(posts.values(), key=lambda p: p.id)
 
 
 def test_zip_gives_the_same_posts(tmp_path):
-    archive = tmp_path / "ig.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for f in sorted(IG.rglob("*")):
-            if f.is_file():
-                zf.write(f, f.relative_to(IG).as_posix())
-    zposts, errors = load(archive)
-    posts, _ = load(IG)
+    archive = make_archive(IG, tmp_path / "ig.zip")
+    zposts, errors = load_by_id(archive)
+    posts, _ = load_by_id(IG)
     assert errors == []
     assert sorted(map(strip_source, zposts.values())) == sorted(map(strip_source, posts.values()))
 
@@ -144,7 +121,7 @@ def test_older_layout_and_account_from_download_folder(tmp_path):
     ):
         (root / dest).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(IG / src, root / dest)
-    posts, errors = load(tmp_path)
+    posts, errors = load_by_id(tmp_path)
     assert errors == []
     prefix = "instagram-mercy.valley.er-2023-01-15-QwErTy12"
     assert posts[f"{prefix}/content/posts_1.json#1"].text == "Sneak peek of our new pediatric wing 🧸🎈 Opening this spring!"
@@ -160,8 +137,8 @@ def test_old_layout_dm_platform_from_sibling_files(tmp_path):
         shutil.copy(IG / DM, tmp_path / name / msg)
     (tmp_path / "ig" / "content").mkdir()
     shutil.copy(IG / POSTS, tmp_path / "ig" / "content" / "posts_1.json")
-    ig, _ = load(tmp_path / "ig")
-    fb, _ = load(tmp_path / "fb")
+    ig, _ = load_by_id(tmp_path / "ig")
+    fb, _ = load_by_id(tmp_path / "fb")
     assert ig[f"{msg}#0"].platform == "instagram"
     assert fb[f"{msg}#0"].platform == "facebook"
 
@@ -174,7 +151,7 @@ def test_malformed_comment_records(tmp_path):
         {"string_map_data": {"Comment": {"value": "SECRET"}, "Time": {"timestamp": "yesterday"}}},
         {"string_map_data": {"Comment": {"value": "last"}, "Time": {"timestamp": 1700000100}}},
     ]), "utf-8")
-    posts, errors = load(f)
+    posts, errors = load_by_id(f)
     assert [p.text for p in sorted(posts.values(), key=lambda p: p.index)] == ["first", "last"]
     assert [(e.source, e.where) for e in errors] == [(str(f), "[1]"), (str(f), "[2]")]
     assert all("SECRET" not in e.message for e in errors)
@@ -186,7 +163,7 @@ def test_truncated_threads_file(tmp_path):
     f = tmp_path / "threads" / "threads_and_replies.json"
     f.parent.mkdir()
     f.write_bytes(raw[:cut])
-    posts, errors = load(tmp_path)
+    posts, errors = load_by_id(tmp_path)
     assert list(posts) == ["threads/threads_and_replies.json#0"]
     assert [(e.source, e.where) for e in errors] == [(str(f), "text_post_app_text_posts[1]")]
     assert "X-ray" not in errors[0].message
@@ -204,6 +181,6 @@ def test_generic_json_is_not_claimed(tmp_path):
 def test_forced_threads_reads_a_renamed_file(tmp_path):
     f = tmp_path / "my_threads.json"
     shutil.copy(IG / THREADS, f)
-    posts, errors = load(f, input_format="threads")
+    posts, errors = load_by_id(f, input_format="threads")
     assert errors == [] and len(posts) == 3
     assert posts["my_threads.json#1"].kind == "reply"

@@ -2,36 +2,23 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import shutil
-import tarfile
-import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 
-from phiscan.model import Media, Post, ReadError
-from phiscan.sources import LoadOptions, get_loader, load_inputs
+from phiscan.model import Media, Post
+from phiscan.sources import get_loader
 from phiscan.sources.base import open_tree
 from phiscan.sources.linkedin import LinkedInLoader, unwrap_commentary
+from sources_helpers import EXPORTS, UTC, claim_and_load, load, make_archive, sourceless
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "exports" / "linkedin"
-UTC = timezone.utc
-
-
-def load(path: Path, input_format: str | None = None) -> tuple[list[Post], list[ReadError]]:
-    items = list(load_inputs([str(path)], input_format))
-    return [i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, ReadError)]
+FIXTURE = EXPORTS / "linkedin"
 
 
 def by_id(posts: list[Post]) -> dict[str, Post]:
     return {p.id: p for p in posts}
-
-
-def sourceless(posts: list[Post]) -> list[Post]:
-    return sorted((dataclasses.replace(p, source="-") for p in posts), key=lambda p: p.id)
 
 
 def test_folder_loads_every_share_and_comment_exactly():
@@ -86,12 +73,9 @@ def test_comments_fixture_needs_the_backslash_escapechar():
 
 
 def test_loader_directly_claims_export_files_only():
-    loader = get_loader("linkedin")
-    assert isinstance(loader, LinkedInLoader)
-    tree = open_tree(FIXTURE)
-    claimed = loader.claim(tree, tree.entries)
+    assert isinstance(get_loader("linkedin"), LinkedInLoader)
+    claimed, items = claim_and_load("linkedin", FIXTURE)
     assert sorted(e.basename for e in claimed) == ["Comments.csv", "Profile.csv", "Shares.csv"]
-    items = list(loader.load(tree, claimed, LoadOptions()))
     assert all(isinstance(i, Post) for i in items)
     assert len(items) == 7
 
@@ -99,19 +83,11 @@ def test_loader_directly_claims_export_files_only():
 @pytest.mark.parametrize("kind", ["zip", "tar.gz"])
 def test_archive_gives_the_same_posts(tmp_path, kind):
     archive = tmp_path / f"Basic_LinkedInDataExport_03-31-2024.{kind}"
-    files = sorted(f for f in FIXTURE.rglob("*") if f.is_file())
-    if kind == "zip":
-        with zipfile.ZipFile(archive, "w") as zf:
-            for f in files:
-                zf.write(f, f.relative_to(FIXTURE).as_posix())
-    else:
-        with tarfile.open(archive, "w:gz") as tf:
-            for f in files:
-                tf.add(f, f.relative_to(FIXTURE).as_posix())
+    make_archive(FIXTURE, archive)
     posts, errors = load(archive)
     folder_posts, _ = load(FIXTURE)
     assert errors == []
-    assert sourceless(posts) == sourceless(folder_posts)
+    assert sorted(sourceless(posts), key=lambda p: p.id) == sorted(sourceless(folder_posts), key=lambda p: p.id)
     assert all(p.source.startswith(f"{archive}!") for p in posts)
 
 

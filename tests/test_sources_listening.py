@@ -3,36 +3,19 @@ from __future__ import annotations
 
 import codecs
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from phiscan.model import Post, ReadError
-from phiscan.sources import get_loader, load_inputs
 from phiscan.sources.base import LoadOptions, open_tree
 from phiscan.sources.generic import CsvLoader
 from phiscan.sources.listening import LOADERS
+from sources_helpers import EXPORTS, claim_and_load, errors_of, items, posts_of, utc
 
-LISTENING = Path(__file__).resolve().parent.parent / "fixtures" / "exports" / "listening"
+LISTENING = EXPORTS / "listening"
 MELTWATER = LISTENING / "meltwater_mentions.csv"
 VARIANT = LISTENING / "listening_export_variant.csv"
 
 HEADER = ["Date", "Headline", "URL", "Opening Text", "Hit Sentence", "Source", "Influencer"]
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-def items(path: Path | str, **kw) -> list:
-    return list(load_inputs([str(path)], **kw))
-
-
-def posts_of(result: list) -> list[Post]:
-    return [i for i in result if isinstance(i, Post)]
-
-
-def errors_of(result: list) -> list[ReadError]:
-    return [i for i in result if isinstance(i, ReadError)]
 
 
 def essence(p: Post) -> tuple:
@@ -104,11 +87,9 @@ def test_sniffing_direct_load_and_zip_agree(tmp_path):
     via_registry = posts_of(items(LISTENING))
     assert len(via_registry) == 7
     assert {p.source for p in via_registry} == {str(MELTWATER), str(VARIANT)}
-    loader = get_loader("listening-csv")
-    tree = open_tree(LISTENING)
-    claimed = loader.claim(tree, tree.entries)
+    claimed, result = claim_and_load("listening-csv", LISTENING)
     assert sorted(e.name for e in claimed) == ["listening_export_variant.csv", "meltwater_mentions.csv"]
-    direct = posts_of(loader.load(tree, claimed, LoadOptions()))
+    direct = posts_of(result)
     assert [essence(p) for p in direct] == [essence(p) for p in via_registry]
     zpath = tmp_path / "listening.zip"
     with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:

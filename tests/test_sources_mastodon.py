@@ -1,34 +1,21 @@
 """Mastodon archive loader: outbox.json (streamed, last orderedItems wins), actor.json, HTML content, DMs."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
-import tarfile
-import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 
 from phiscan.model import Media, Post, ReadError
-from phiscan.sources import LoadOptions, get_loader, load_inputs
+from phiscan.sources import get_loader
 from phiscan.sources.base import open_tree
 from phiscan.sources.mastodon import MastodonLoader, html_to_text
+from sources_helpers import EXPORTS, UTC, claim_and_load, load, make_archive, sourceless
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "exports" / "mastodon"
-UTC = timezone.utc
+FIXTURE = EXPORTS / "mastodon"
 ME = "https://health.example.social/users/riversidemed"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-def load(path: Path, input_format: str | None = None) -> tuple[list[Post], list[ReadError]]:
-    items = list(load_inputs([str(path)], input_format))
-    return [i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, ReadError)]
-
-
-def sourceless(posts: list[Post]) -> list[Post]:
-    return [dataclasses.replace(p, source="-") for p in posts]
 
 
 def status(n: int) -> str:
@@ -85,12 +72,9 @@ def test_folder_loads_exact_posts():
 
 
 def test_loader_directly_claims_archive_json_not_media():
-    loader = get_loader("mastodon")
-    assert isinstance(loader, MastodonLoader)
-    tree = open_tree(FIXTURE)
-    claimed = loader.claim(tree, tree.entries)
+    assert isinstance(get_loader("mastodon"), MastodonLoader)
+    claimed, items = claim_and_load("mastodon", FIXTURE)
     assert sorted(e.name for e in claimed) == ["actor.json", "bookmarks.json", "likes.json", "outbox.json"]
-    items = list(loader.load(tree, claimed, LoadOptions()))
     assert [i.id for i in items if isinstance(i, Post)] == [status(1), status(2), status(3), status(4), status(6)]
     assert not any(isinstance(i, ReadError) for i in items)
 
@@ -98,15 +82,7 @@ def test_loader_directly_claims_archive_json_not_media():
 @pytest.mark.parametrize("kind", ["zip", "tar.gz"])
 def test_archive_gives_the_same_posts(tmp_path, kind):
     archive = tmp_path / f"archive-20240601120000-0123456789abcdef.{kind}"
-    files = sorted(f for f in FIXTURE.rglob("*") if f.is_file())
-    if kind == "zip":
-        with zipfile.ZipFile(archive, "w") as zf:
-            for f in files:
-                zf.write(f, f.relative_to(FIXTURE).as_posix())
-    else:
-        with tarfile.open(archive, "w:gz") as tf:
-            for f in files:
-                tf.add(f, f.relative_to(FIXTURE).as_posix())
+    make_archive(FIXTURE, archive)
     posts, errors = load(archive)
     folder_posts, _ = load(FIXTURE)
     assert errors == []

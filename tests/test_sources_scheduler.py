@@ -1,19 +1,15 @@
 """Content-queue loaders: Hootsuite, Sprout Social, Publer, Ayrshare, Oktopost (phiscan.sources.scheduler)."""
 from __future__ import annotations
 
-import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
 from phiscan.model import Media, Post, ReadError
-from phiscan.sources import get_loader, load_inputs
+from phiscan.sources import get_loader
 from phiscan.sources.base import LoadOptions, open_tree
 from phiscan.sources.generic import CsvLoader
 from phiscan.sources.scheduler import LOADERS
+from sources_helpers import EXPORTS, direct, errors_of, items, make_archive, posts_of, utc
 
-EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
 HOOT = EXPORTS / "hootsuite"
 MMDD = HOOT / "hootsuite_bulk_mmdd.csv"
 DDMM = HOOT / "hootsuite_bulk_ddmm.csv"
@@ -21,30 +17,6 @@ SPROUT = EXPORTS / "sprout" / "sprout_bulk_schedule.csv"
 PUBLER = EXPORTS / "publer" / "publer_bulk.csv"
 AYRSHARE = EXPORTS / "ayrshare" / "ayrshare_bulk.csv"
 OKTOPOST = EXPORTS / "oktopost" / "oktopost_message_assets.csv"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
-
-
-def items(path: Path | str, **kw) -> list:
-    return list(load_inputs([str(path)], **kw))
-
-
-def posts_of(result: list) -> list[Post]:
-    return [i for i in result if isinstance(i, Post)]
-
-
-def errors_of(result: list) -> list[ReadError]:
-    return [i for i in result if isinstance(i, ReadError)]
-
-
-def direct(loader_name: str, path: Path) -> list:
-    loader = get_loader(loader_name)
-    tree = open_tree(path)
-    claimed = loader.claim(tree, tree.entries)
-    assert claimed, f"{loader_name} does not claim {path.name}"
-    return list(loader.load(tree, claimed, LoadOptions()))
 
 
 def essence(p: Post) -> tuple:
@@ -152,10 +124,7 @@ def test_hootsuite_folder_sniffed_and_same_as_direct_and_zip(tmp_path):
     assert {p.source for p in via_registry} == {str(MMDD), str(DDMM)}
     assert all(p.kind == "scheduled" for p in via_registry)
     assert [essence(p) for p in via_registry] == [essence(p) for p in posts_of(direct("hootsuite", HOOT))]
-    zpath = tmp_path / "queues.zip"
-    with zipfile.ZipFile(zpath, "w") as zf:
-        for f in sorted(HOOT.iterdir()):
-            zf.write(f, f.name)
+    zpath = make_archive(HOOT, tmp_path / "queues.zip")
     from_zip = posts_of(items(zpath))
     assert [essence(p) for p in from_zip] == [essence(p) for p in via_registry]
     assert from_zip[0].source == f"{zpath}!hootsuite_bulk_ddmm.csv"

@@ -3,23 +3,16 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 
-from phiscan.model import Post, ReadError
-from phiscan.sources import get_loader, load_inputs
-from phiscan.sources.base import LoadOptions, open_tree
+from phiscan.model import Post
+from phiscan.sources import get_loader
+from phiscan.sources.base import open_tree
 from phiscan.sources.tiktok import TikTokLoader
+from sources_helpers import EXPORTS, UTC, claim_and_load, load
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
-NEW = FIXTURES / "tiktok"
-OLD = FIXTURES / "tiktok-old"
-UTC = timezone.utc
-
-
-def _load(path, **kw):
-    items = list(load_inputs([str(path)], **kw))
-    return [i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, ReadError)]
+NEW = EXPORTS / "tiktok"
+OLD = EXPORTS / "tiktok-old"
 
 
 def _row(p: Post):
@@ -27,7 +20,7 @@ def _row(p: Post):
 
 
 def test_new_layout_exact_posts():
-    posts, errors = _load(NEW)
+    posts, errors = load(NEW)
     assert errors == []
     assert all(p.platform == "tiktok" and p.account == "larkspurgeneral" for p in posts)
     assert all(p.source.endswith("tiktok/user_data_tiktok.json") for p in posts)
@@ -58,7 +51,7 @@ def test_new_layout_exact_posts():
 
 
 def test_old_layout_old_keys_and_top_level_dms():
-    posts, errors = _load(OLD)
+    posts, errors = load(OLD)
     assert errors == []
     assert all(p.platform == "tiktok" and p.account == "fernhillclinic" for p in posts)
     v = "https://www.tiktokv.com/share/video/"
@@ -78,13 +71,10 @@ def test_old_layout_old_keys_and_top_level_dms():
 
 
 def test_loader_directly_and_claim():
-    loader = get_loader("tiktok")
-    assert isinstance(loader, TikTokLoader)
-    tree = open_tree(NEW)
-    claimed = loader.claim(tree, tree.entries)
+    assert isinstance(get_loader("tiktok"), TikTokLoader)
+    claimed, items = claim_and_load("tiktok", NEW)
     assert [e.basename for e in claimed] == ["user_data_tiktok.json"]
-    items = list(loader.load(tree, claimed, LoadOptions()))
-    assert [_row(p) for p in items] == [_row(p) for p in _load(NEW)[0]]
+    assert [_row(p) for p in items] == [_row(p) for p in load(NEW)[0]]
 
 
 def test_does_not_claim_other_json(tmp_path):
@@ -99,9 +89,9 @@ def test_zip_gives_same_posts(tmp_path):
     archive = tmp_path / "TikTok_Data_1710000000.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(NEW / "user_data_tiktok.json", "user_data_tiktok.json")
-    posts, errors = _load(archive)
+    posts, errors = load(archive)
     assert errors == []
-    assert [_row(p) for p in posts] == [_row(p) for p in _load(NEW)[0]]
+    assert [_row(p) for p in posts] == [_row(p) for p in load(NEW)[0]]
     assert posts[0].source.endswith(".zip!user_data_tiktok.json")
 
 
@@ -113,7 +103,7 @@ def test_keys_looked_up_case_insensitively(tmp_path):
     }
     f = tmp_path / "user_data_tiktok.json"
     f.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).encode())
-    posts, errors = _load(f)
+    posts, errors = load(f)
     assert errors == []
     assert [(p.id, p.text, p.account, p.created_at) for p in posts] == [
         ("1", "Toy drive!", "mercy_peds", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
@@ -129,7 +119,7 @@ def test_malformed_records_lose_only_themselves(tmp_path):
     chats["Chat History with cafe_fern:"].insert(0, {"Date": "2024-03-09 11:00:00", "From": "cafe_fern"})
     f = tmp_path / "user_data_tiktok.json"
     f.write_text(json.dumps(data, ensure_ascii=False))
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert [e.where for e in errors] == [
         "Post.Posts.VideoList[0]",
         "Comment.Comments.CommentsList[1]",
@@ -146,7 +136,7 @@ def test_truncated_file_keeps_complete_sections(tmp_path):
     cut = raw.index("Meet our night shift")  # inside the Post section; Comment and DMs are complete
     f = tmp_path / "user_data_tiktok.json"
     f.write_text(raw[:cut])
-    posts, errors = _load(f)
+    posts, errors = load(f)
     assert {p.kind for p in posts} == {"comment", "dm"} and len(posts) == 5
     assert posts[0].account is None  # the profile section comes after the cut
     assert len(errors) == 1
@@ -157,7 +147,7 @@ def test_truncated_file_keeps_complete_sections(tmp_path):
 def test_not_an_object_forced(tmp_path):
     f = tmp_path / "export.json"
     f.write_text('[{"Date": "2024-01-01 00:00:00"}]')
-    posts, errors = _load(f, input_format="tiktok")
+    posts, errors = load(f, input_format="tiktok")
     assert posts == [] and len(errors) == 1 and errors[0].where == "top level"
 
 
@@ -168,6 +158,6 @@ def test_out_of_range_date_loses_only_its_record(tmp_path):
     ]}}}
     f = tmp_path / "user_data_tiktok.json"
     f.write_text(json.dumps(data))
-    posts, errors = _load(f)
+    posts, errors = load(f)
     assert [p.text for p in posts] == ["See you at the 5K"]
     assert [e.where for e in errors] == ["Comment.Comments.CommentsList[0]"]

@@ -4,25 +4,18 @@ from __future__ import annotations
 import shutil
 import tarfile
 import zipfile
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 
-from phiscan.model import Media, Post, ReadError
-from phiscan.sources import get_loader, load_inputs
-from phiscan.sources.base import LoadOptions, open_tree
+from phiscan.model import Media, Post
+from phiscan.sources import get_loader
+from phiscan.sources.base import open_tree
 from phiscan.sources.x import XArchiveLoader
+from sources_helpers import EXPORTS, UTC, claim_and_load, load
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
-NEW = FIXTURES / "x-archive"
-OLD = FIXTURES / "x-archive-2019"
-UTC = timezone.utc
-
-
-def _load(path, **kw):
-    items = list(load_inputs([str(path)], **kw))
-    return [i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, ReadError)]
+NEW = EXPORTS / "x-archive"
+OLD = EXPORTS / "x-archive-2019"
 
 
 def _key(p: Post):
@@ -32,7 +25,7 @@ def _key(p: Post):
 
 
 def test_new_layout_posts_exactly():
-    posts, errors = _load(NEW)
+    posts, errors = load(NEW)
     assert errors == []
     by_id = {p.id: p for p in posts}
     assert [p.id for p in posts] == [
@@ -80,7 +73,7 @@ def test_new_layout_posts_exactly():
 
 
 def test_new_layout_direct_messages():
-    posts, _ = _load(NEW)
+    posts, _ = load(NEW)
     dms = {p.id: p for p in posts if p.kind == "dm"}
     assert set(dms) == {"1693000000000000010", "1692000000000000002", "1692000000000000001"}
     patient = dms["1692000000000000001"]
@@ -100,7 +93,7 @@ def test_new_layout_direct_messages():
 
 
 def test_old_layout_bare_tweet_objects():
-    posts, errors = _load(OLD)
+    posts, errors = load(OLD)
     assert errors == []
     assert [(p.id, p.kind) for p in posts] == [
         ("1150000000000000001", "post"), ("1150000000000000002", "post"), ("1150000000000000003", "reply"),
@@ -120,16 +113,13 @@ def test_old_layout_bare_tweet_objects():
 
 
 def test_loader_directly_and_claims():
-    loader = get_loader("x-archive")
-    assert isinstance(loader, XArchiveLoader)
-    tree = open_tree(NEW)
-    claimed = loader.claim(tree, tree.entries)
+    assert isinstance(get_loader("x-archive"), XArchiveLoader)
+    claimed, items = claim_and_load("x-archive", NEW)
     # every file of the archive is claimed, including those without posts (account, manifest, likes)
     assert sorted(e.basename for e in claimed) == sorted(
         ["account.js", "direct-messages-group.js", "direct-messages.js", "like.js", "manifest.js",
          "tweets-part1.js", "tweets.js"])
-    items = list(loader.load(tree, claimed, LoadOptions()))
-    assert [i.id for i in items if isinstance(i, Post)] == [p.id for p in _load(NEW)[0]]
+    assert [i.id for i in items if isinstance(i, Post)] == [p.id for p in load(NEW)[0]]
 
 
 def test_does_not_claim_generic_files(tmp_path):
@@ -153,15 +143,15 @@ def test_archive_forms_give_same_posts(tmp_path, form):
         archive = tmp_path / f"{top}.tar.gz"
         with tarfile.open(archive, "w:gz") as tf:
             tf.add(NEW, arcname=top)
-    posts, errors = _load(archive)
+    posts, errors = load(archive)
     assert errors == []
-    assert [_key(p) for p in posts] == [_key(p) for p in _load(NEW)[0]]
+    assert [_key(p) for p in posts] == [_key(p) for p in load(NEW)[0]]
     assert "!" in posts[0].source
 
 
 def test_single_tweets_file_without_account(tmp_path):
     shutil.copy(NEW / "data" / "tweets-part1.js", tmp_path / "tweets-part1.js")
-    posts, errors = _load(tmp_path / "tweets-part1.js")
+    posts, errors = load(tmp_path / "tweets-part1.js")
     assert errors == []
     assert [p.id for p in posts] == ["1700000000000000201"]
     assert posts[0].account is None and posts[0].platform == "x"
@@ -171,7 +161,7 @@ def test_single_tweets_file_without_account(tmp_path):
 def test_bom_and_part_name_variant(tmp_path):
     src = (OLD / "data" / "tweet.js").read_text().replace("window.YTD.tweet.part0", "window.YTD.tweets.part3", 1)
     (tmp_path / "tweets-part3.js").write_bytes(b"\xef\xbb\xbf" + src.encode())
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert errors == [] and len(posts) == 3 and posts[0].platform == "x"
 
 
@@ -185,7 +175,7 @@ def test_malformed_record_loses_only_itself(tmp_path):
         ' "not a tweet",\n'
         ' {"tweet": {"id_str": "4", "full_text": "Blood drive in the atrium"}}\n'
         ']\n')
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert [p.id for p in posts] == ["1", "4"]
     assert [p.index for p in posts] == [0, 3]
     assert [(e.where, e.source.endswith("data/tweets.js")) for e in errors] == [("[1]", True), ("[2]", True)]
@@ -199,7 +189,7 @@ def test_truncated_file_keeps_earlier_records(tmp_path):
     raw = (NEW / "data" / "tweets.js").read_text()
     cut = raw.index("Huge shout-out")  # inside the third record
     (d / "tweets.js").write_text(raw[:cut])
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert [p.id for p in posts] == ["1700000000000000101", "1700000000000000102"]
     assert len(errors) == 1
     err = errors[0]
@@ -220,7 +210,7 @@ def test_malformed_dm_and_broken_dm_file(tmp_path):
         ' {"dmConversation": {"conversationId": "1-3", "messages": [\n'
         '   {"messageCreate": {"id": "12", "text": "Thanks for the flowers", "senderId": "3", "createdAt": "2023-01-03T03:04:05.000Z"}},\n'
         '   {"messageCreate": {"id": "13", "text": "My room number is 2')
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert [(p.id, p.url) for p in posts] == [("10", "https://twitter.com/messages/1-2"),
                                               ("12", "https://twitter.com/messages/1-3")]
     assert posts[0].created_at == datetime(2023, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -230,15 +220,15 @@ def test_malformed_dm_and_broken_dm_file(tmp_path):
 
 def test_forced_format_on_bare_json_and_non_archive(tmp_path):
     (tmp_path / "tweets.json").write_text('[{"id_str": "7", "full_text": "Visiting hours extended &amp; posted"}]')
-    posts, errors = _load(tmp_path / "tweets.json", input_format="x-archive")
+    posts, errors = load(tmp_path / "tweets.json", input_format="x-archive")
     assert errors == [] and posts[0].text == "Visiting hours extended & posted" and posts[0].platform == "x"
     (tmp_path / "other.js").write_text("console.log(1)\n")
-    posts, errors = _load(tmp_path / "other.js", input_format="x-archive")
+    posts, errors = load(tmp_path / "other.js", input_format="x-archive")
     assert posts == [] and len(errors) == 1 and errors[0].where == "byte 0"
 
 
 def test_trailing_semicolon_is_not_an_error(tmp_path):
     src = (NEW / "data" / "tweets-part1.js").read_text().rstrip() + ";\n"
     (tmp_path / "tweets-part1.js").write_text(src)
-    posts, errors = _load(tmp_path)
+    posts, errors = load(tmp_path)
     assert errors == [] and [p.id for p in posts] == ["1700000000000000201"]

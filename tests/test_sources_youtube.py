@@ -1,35 +1,21 @@
 """Google Takeout YouTube loader: comments.csv (both layouts), videos.csv, my-comments HTML pages."""
 from __future__ import annotations
 
-import dataclasses
 import json
-import tarfile
-import zipfile
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 
-from phiscan.model import Post, ReadError
-from phiscan.sources import LoadOptions, get_loader, load_inputs
+from phiscan.model import Post
+from phiscan.sources import get_loader
 from phiscan.sources.base import open_tree
 from phiscan.sources.youtube import YouTubeLoader, comment_text
+from sources_helpers import EXPORTS, UTC, claim_and_load, load, make_archive, sourceless
 
-EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
 NEW = EXPORTS / "youtube"
 OLD = EXPORTS / "youtube-2023"
 YT = "Takeout/YouTube and YouTube Music"
 CHANNEL = "UCrIvErSiDeMeDiCaLcEnTeR"
-UTC = timezone.utc
-
-
-def load(path: Path, input_format: str | None = None) -> tuple[list[Post], list[ReadError]]:
-    items = list(load_inputs([str(path)], input_format))
-    return [i for i in items if isinstance(i, Post)], [i for i in items if isinstance(i, ReadError)]
-
-
-def sourceless(posts: list[Post]) -> list[Post]:
-    return [dataclasses.replace(p, source="-") for p in posts]
 
 
 def test_new_layout_comments_and_videos():
@@ -98,12 +84,9 @@ def test_old_layout_and_html_pages():
 
 
 def test_loader_directly_claims_every_takeout_file():
-    loader = get_loader("youtube")
-    assert isinstance(loader, YouTubeLoader)
-    tree = open_tree(NEW)
-    claimed = loader.claim(tree, tree.entries)
+    assert isinstance(get_loader("youtube"), YouTubeLoader)
+    claimed, items = claim_and_load("youtube", NEW)
     assert sorted(e.basename for e in claimed) == ["channel.csv", "comments.csv", "search-history.json", "videos.csv"]
-    items = list(loader.load(tree, claimed, LoadOptions()))
     assert len(items) == 6 and all(isinstance(i, Post) for i in items)
 
 
@@ -111,15 +94,7 @@ def test_loader_directly_claims_every_takeout_file():
 @pytest.mark.parametrize("kind", ["zip", "tar.gz"])
 def test_archive_gives_the_same_posts(tmp_path, kind, fixture):
     archive = tmp_path / f"takeout-20240801T120000Z-001.{kind}"
-    files = sorted(f for f in fixture.rglob("*") if f.is_file())
-    if kind == "zip":
-        with zipfile.ZipFile(archive, "w") as zf:
-            for f in files:
-                zf.write(f, f.relative_to(fixture).as_posix())
-    else:
-        with tarfile.open(archive, "w:gz") as tf:
-            for f in files:
-                tf.add(f, f.relative_to(fixture).as_posix())
+    make_archive(fixture, archive)
     posts, errors = load(archive)
     folder_posts, _ = load(fixture)
     assert errors == []

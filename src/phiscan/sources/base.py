@@ -7,6 +7,7 @@ yields `ReadError`s for what it cannot read and goes on: one bad record never lo
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import os
 import re
@@ -16,7 +17,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterator, Protocol, Union
+from typing import IO, Any, Callable, Iterator, Protocol, Union
+
+import ijson
 
 from ..model import Post, ReadError
 
@@ -492,8 +495,6 @@ def cap_post(post: Post, max_chars: int) -> tuple[Post, list[ReadError]]:
     return replace(post, text=cut(post.text), fields=fields, media=media), errors
 
 
-
-
 def read_entry_text(e: Entry, options: "LoadOptions") -> "str | ReadError":
     """A whole entry decoded as text (see decode_text), or the ReadError to report: undecodable or empty."""
     try:
@@ -503,3 +504,107 @@ def read_entry_text(e: Entry, options: "LoadOptions") -> "str | ReadError":
     if not text.strip():
         return ReadError(e.display, "", "empty file; nothing to scan")
     return text
+
+
+# --- CSV records ---------------------------------------------------------------------------------------------
+
+def read_csv_header(reader: Any, display: str) -> "list[str] | ReadError":
+    """The first record of a csv.reader (the header), or the ReadError to report when it does not parse."""
+    try:
+        return next(reader)
+    except (csv.Error, StopIteration):
+        return ReadError(display, "line 1", "malformed CSV header")
+
+
+def _has_text(row: list[str]) -> bool:
+    return any(c.strip() for c in row)
+
+
+def _ends_inside_quotes(text: str, backslash_escapes: bool) -> bool:
+    """True when the text ends inside a quoted field (an odd number of unescaped quotes): truncated."""
+    if backslash_escapes:
+        text = re.sub(r"\\.", "", text, flags=re.DOTALL)
+    return text.count('"') % 2 == 1
+
+
+def iter_csv_records(reader: Any, display: str, *, keep: Callable[[list[str]], bool] = _has_text,
+                     malformed_takes_index: bool = True, text: str | None = None, backslash_escapes: bool = False,
+                     noun: str = "row") -> Iterator["tuple[int, int, list[str]] | ReadError"]:
+    """(index, line, record) for each record a csv.reader has left to read (after the header, when the caller has
+    read one), streaming.
+
+    `line` is the 1-based line where the record starts. Records `keep` rejects (by default: no cell with
+    text) are blank: skipped, no index. A record the csv module rejects yields a ReadError naming its line
+    (`malformed CSV <noun>: …`) and reading goes on; it takes an index too when `malformed_takes_index` (so
+    later ids do not shift). With `text` (what the reader reads): when it ends inside a quoted field (an odd
+    number of quote characters; `backslash_escapes`: not counting backslash-escaped ones), a last ReadError
+    names the last record's line.
+    """
+    index, last = 0, 1
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield ReadError(display, f"line {line}", f"malformed CSV {noun}: {exc}; {noun} skipped")
+            if malformed_takes_index:
+                index += 1
+            continue
+        if not keep(row):
+            continue
+        last = line
+        yield index, line, row
+        index += 1
+    if text is not None and _ends_inside_quotes(text, backslash_escapes):
+        yield ReadError(display, f"line {last}", "file ends inside a quoted field (truncated?); last row scanned as far as it goes")
+
+
+# --- JSON records --------------------------------------------------------------------------------------------
+
+# What reading a JSON stream can raise: ijson's errors, bad bytes, and the archive readers' own errors.
+JSON_STREAM_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError, RuntimeError, zipfile.BadZipFile, tarfile.TarError)
+# What converting one malformed record can raise (out-of-range timestamps raise OverflowError or OSError).
+RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
+
+
+def json_value(events: Iterator[tuple], event: str, value: Any, build: bool = True) -> Any:
+    """The JSON value that begins with ijson's (`event`, `value`), streaming: a scalar is `value` itself; an
+    object or array is built from the events that follow in `events` (ijson's `parse` or `basic_parse`), which
+    are consumed up to its end and no further. With `build=False` they are only skipped (nothing is held in
+    memory) and None is returned. Parse errors propagate; ijson raises one before the events of an unfinished
+    value run out."""
+    if event not in ("start_map", "start_array"):
+        return value
+    builder = ijson.ObjectBuilder()
+    add = builder.event if build else None
+    if add is not None:
+        add(event, value)
+    depth = 1
+    for ev in events:
+        event = ev[-2]
+        if add is not None:
+            add(event, ev[-1])
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return builder.value if build else None
+    raise ijson.IncompleteJSONError("premature EOF")  # not reached: ijson itself raises first
+
+
+def convert_record(display: str, where: str, make: Callable[[], "Post | None"], skipped: str = "record skipped",
+                   errors: tuple[type[BaseException], ...] = RECORD_ERRORS,
+                   describe: Callable[[BaseException], str] = str) -> Iterator[Item]:
+    """One record's post, `make()` (nothing when it returns None: a record without text of the account). A
+    record it cannot convert (one of `errors`) yields a ReadError at `where` instead, `<describe(exc)>;
+    <skipped>`, and loses only itself. The messages of `errors` name keys, never values (values may be PHI)."""
+    try:
+        post = make()
+    except errors as exc:
+        yield ReadError(display, where, f"{describe(exc)}; {skipped}")
+        return
+    if post is not None:
+        yield post

@@ -32,10 +32,9 @@ from pathlib import PurePosixPath
 from typing import Any, Callable, Iterator
 
 import ijson
-from ijson.common import ObjectBuilder
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree
+from .base import Entry, InputError, Item, LoadOptions, Tree, convert_record, json_value
 from .generic import parse_time
 
 PLATFORM = "facebook"
@@ -145,25 +144,11 @@ def iter_records(entry: Entry, keys: tuple[str, ...] = ()) -> Iterator[tuple[str
     wanted.update({f"{k}.item": k for k in keys})
     counters: dict[str, int] = {}
     found = False
-    builder: ObjectBuilder | None = None
-    depth = 0
     current = "top level"
     try:
         with entry.open() as fh:
-            for prefix, event, value in ijson.parse(fh, use_float=True):
-                if builder is not None:
-                    builder.event(event, value)
-                    if event in ("start_map", "start_array"):
-                        depth += 1
-                    elif event in ("end_map", "end_array"):
-                        depth -= 1
-                        if depth == 0:
-                            key = wanted[prefix]
-                            yield current, counters[key], builder.value
-                            counters[key] += 1
-                            current = f"{key}[{counters[key]}]"
-                            builder = None
-                    continue
+            events = ijson.parse(fh, use_float=True)
+            for prefix, event, value in events:
                 if event == "start_array" and (prefix == "" or prefix in keys):
                     found = True
                     counters.setdefault(prefix, 0)
@@ -173,14 +158,12 @@ def iter_records(entry: Entry, keys: tuple[str, ...] = ()) -> Iterator[tuple[str
                 if key is None or key not in counters:
                     continue
                 current = f"{key}[{counters[key]}]"
-                if event in ("start_map", "start_array"):
-                    builder = ObjectBuilder()
-                    builder.event(event, value)
-                    depth = 1
-                elif event not in ("end_array", "end_map", "map_key"):
-                    yield current, counters[key], value  # a scalar where a record should be
-                    counters[key] += 1
-                    current = f"{key}[{counters[key]}]"
+                if event in ("end_array", "end_map", "map_key"):
+                    continue
+                # a record (built whole, its events consumed), or a scalar where a record should be
+                yield current, counters[key], json_value(events, event, value)
+                counters[key] += 1
+                current = f"{key}[{counters[key]}]"
     except InputError as exc:
         yield exc.to_error()
         return
@@ -203,16 +186,18 @@ def load_json_whole(entry: Entry) -> Any:
         raise InputError(entry.display, "", f"unreadable JSON ({exc.__class__.__name__})") from None
 
 
+# What converting one malformed Meta record can raise (out-of-range times are RecordErrors: see unix_time).
+_MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+def _malformed(exc: BaseException) -> str:
+    msg = str(exc) if isinstance(exc, RecordError) else f"unexpected structure ({exc.__class__.__name__})"
+    return f"malformed record: {msg}"
+
+
 def convert(entry: Entry, where: str, make: Callable[[], Post | None]) -> Iterator[Item]:
     """Run one record's conversion; a malformed record yields a ReadError (no post text) and loses only itself."""
-    try:
-        post = make()
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        msg = str(exc) if isinstance(exc, RecordError) else f"unexpected structure ({exc.__class__.__name__})"
-        yield ReadError(entry.display, where, f"malformed record: {msg}; skipped")
-        return
-    if post is not None:
-        yield post
+    return convert_record(entry.display, where, make, "skipped", _MALFORMED, _malformed)
 
 
 def records(entry: Entry, keys: tuple[str, ...], make: Callable[[Any, int], Post | None]) -> Iterator[Item]:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import yaml
 
 from ..model import Media, Post, ReadError
-from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text, read_entry_text
+from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text, iter_csv_records, read_entry_text
 
 TEXT_COLUMNS = ("text", "message", "post", "content", "body", "caption", "comment", "full_text", "post_text", "message_text")
 
@@ -375,18 +375,12 @@ def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> It
                     return v
         return None
 
-    index = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield ReadError(display, f"line {line}", f"malformed CSV row: {exc}; row skipped")
+    # a row of blank cells is a record here (`keep=any`); a malformed row takes no index
+    for item in iter_csv_records(reader, display, keep=any, malformed_takes_index=False):
+        if isinstance(item, ReadError):
+            yield item
             continue
-        if not row or not any(row):
-            continue
+        index, line, row = item
         if len(row) != len(headers):
             yield ReadError(display, f"line {line}", f"row has {len(row)} fields, header has {len(headers)}; row scanned as far as it goes")
         text = row[idx] if idx < len(row) else ""
@@ -406,4 +400,3 @@ def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> It
                 index=index,
                 line=line,
             )
-        index += 1

@@ -23,7 +23,7 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from ..model import Media, Post, ReadError
-from .base import Entry, Item, LoadOptions, Tree, read_entry_text
+from .base import Entry, Item, LoadOptions, Tree, iter_csv_records, read_csv_header, read_entry_text
 from .generic import parse_time
 
 PLATFORM = "linkedin"
@@ -85,13 +85,6 @@ def share_id(link: str | None) -> str | None:
     return tail if tail.startswith("urn:li:") else None
 
 
-def _ends_inside_quotes(text: str, backslash_escapes: bool) -> bool:
-    """True when the file ends inside a quoted field (an odd number of unescaped quotes): truncated."""
-    if backslash_escapes:
-        text = re.sub(r"\\.", "", text, flags=re.DOTALL)
-    return text.count('"') % 2 == 1
-
-
 class LinkedInLoader:
     name = "linkedin"
     description = "LinkedIn data export: Shares.csv (posts) and Comments.csv (comments), folder or .zip"
@@ -119,29 +112,20 @@ class LinkedInLoader:
         """Rows of Shares.csv (comments=False) or Comments.csv (comments=True) as posts."""
         fmt = {"escapechar": "\\"} if comments else {}
         reader = csv.reader(io.StringIO(text, newline=""), **fmt)
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except (csv.Error, StopIteration):
-            yield ReadError(e.display, "line 1", "malformed CSV header")
+        first = read_csv_header(reader, e.display)
+        if isinstance(first, ReadError):
+            yield first
             return
+        header = [h.strip().lower() for h in first]
         text_col = "message" if comments else "sharecommentary"
         if text_col not in header:
             yield ReadError(e.display, "line 1", f"no {'Message' if comments else 'ShareCommentary'} column; columns are: {', '.join(h for h in header if h)}")
             return
-        index, line, last = 0, 1, 1
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                yield ReadError(e.display, f"line {line}", f"malformed CSV row: {exc}; row skipped")
-                index += 1
+        for item in iter_csv_records(reader, e.display, text=text, backslash_escapes=comments):
+            if isinstance(item, ReadError):
+                yield item
                 continue
-            if not any(c.strip() for c in row):
-                continue
-            last = line
+            index, line, row = item
             if len(row) > len(header):
                 yield ReadError(e.display, f"line {line}", f"row has {len(row)} fields, header has {len(header)}; row scanned as far as it goes")
             rec = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
@@ -153,9 +137,6 @@ class LinkedInLoader:
                     yield post
             except Exception as exc:  # one bad row loses only itself
                 yield ReadError(e.display, f"line {line}", f"cannot read row: {exc.__class__.__name__}; row skipped")
-            index += 1
-        if _ends_inside_quotes(text, comments):
-            yield ReadError(e.display, f"line {last}", "file ends inside a quoted field (truncated?); last row scanned as far as it goes")
 
 
 def _share_post(rec: dict[str, str], e: Entry, index: int, line: int) -> Post | None:

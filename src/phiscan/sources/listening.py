@@ -26,7 +26,7 @@ from typing import IO, Callable, Iterator
 from ..model import Post, ReadError
 from .base import Entry, InputError, Item, LoadOptions, Tree
 from .generic import parse_time, pick_column
-from .scheduler import delimiter_of, first_record, head_text, normalize_platform, platform_from_url, sniff_encoding
+from .tabular import delimiter_of, first_record, head_text, normalize_platform, platform_from_url, sniff_encoding
 
 HIT = ("hit sentence", "hit_sentence", "hitsentence")
 OPENING = ("opening text", "opening_text", "openingtext")

@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator
 import ijson
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree
+from .base import Entry, InputError, Item, LoadOptions, Tree, convert_record
 from .generic import parse_time
 
 PLATFORM = "mastodon"
@@ -207,12 +207,8 @@ class MastodonLoader:
             with e.open() as fh:
                 events = _last_array_only(ijson.parse(fh), max(arrays, 1))
                 for item in ijson.items(events, "orderedItems.item"):
-                    try:
-                        post = _item_post(item, e, index, account)
-                        if post is not None:
-                            yield post
-                    except Exception as exc:  # one bad item loses only itself
-                        yield ReadError(e.display, f"orderedItems[{index}]", f"{_describe(exc)}; item skipped")
+                    yield from convert_record(e.display, f"orderedItems[{index}]", lambda: _item_post(item, e, index, account),
+                                              "item skipped", (Exception,), _describe)  # any error: one bad item loses only itself
                     index += 1
         except _STREAM_ERRORS as exc:
             if isinstance(exc, InputError):

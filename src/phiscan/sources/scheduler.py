@@ -17,109 +17,21 @@ taken as UTC. Queues carry no post ids: ids are `<file>#<row index>`.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
-from urllib.parse import urlparse
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text
+from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text, iter_csv_records
 from .generic import parse_time
+from .tabular import delimiter_of, first_record, head_text, normalize_platform
 
 # --------------------------------------------------------------------------------------------------------
-# Helpers shared by the loaders of this module (and by listening.py)
+# Helpers shared by the loaders of this module (the sniffing helpers are in tabular.py, shared with listening.py)
 # --------------------------------------------------------------------------------------------------------
-
-_PLATFORMS = {
-    "twitter": "x", "x": "x", "x/twitter": "x", "twitter/x": "x", "facebook": "facebook", "fb": "facebook",
-    "instagram": "instagram", "ig": "instagram", "threads": "threads", "linkedin": "linkedin",
-    "mastodon": "mastodon", "youtube": "youtube", "tiktok": "tiktok", "bluesky": "bluesky",
-    "pinterest": "pinterest", "reddit": "reddit", "telegram": "telegram", "google": "google",
-    "gmb": "google", "google business": "google", "google business profile": "google",
-}
-_HOSTS = {
-    "twitter.com": "x", "x.com": "x", "facebook.com": "facebook", "fb.com": "facebook",
-    "instagram.com": "instagram", "threads.net": "threads", "threads.com": "threads",
-    "linkedin.com": "linkedin", "youtube.com": "youtube", "youtu.be": "youtube", "tiktok.com": "tiktok",
-    "bsky.app": "bluesky", "reddit.com": "reddit", "pinterest.com": "pinterest",
-}
-
-
-def normalize_platform(name: str | None) -> str | None:
-    """A network name as written by a vendor ("Twitter", "LinkedIn") as phiscan's platform ("x", "linkedin").
-
-    Names that are not a known social network (a news outlet, "Web") give None.
-    """
-    if not name:
-        return None
-    return _PLATFORMS.get(name.strip().lower())
-
-
-def platform_from_url(url: str | None) -> str | None:
-    """The platform a post URL belongs to, by host name; None for other sites."""
-    if not url:
-        return None
-    try:
-        host = (urlparse(url.strip()).hostname or "").lower()
-    except ValueError:
-        return None
-    for prefix in ("www.", "m.", "mobile."):
-        if host.startswith(prefix):
-            host = host[len(prefix):]
-    return _HOSTS.get(host)
-
-
-def sniff_encoding(head: bytes, chosen: str | None = None) -> tuple[str, int]:
-    """(codec, BOM length) of a file from its first bytes: the BOM first (UTF-8, UTF-16 LE/BE), then UTF-16
-    without a BOM recognised by NUL bytes in every other position, then `chosen` (--encoding), then UTF-8."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le", 2
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be", 2
-    if chosen:
-        return chosen, 0
-    sample = head[:200]
-    if len(sample) >= 8 and b"\x00" in sample:
-        even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        if even == 0 and odd > len(sample) // 4:
-            return "utf-16-le", 0
-        if odd == 0 and even > len(sample) // 4:
-            return "utf-16-be", 0
-    return "utf-8", 0
-
-
-def head_text(entry: Entry, n: int = 8192) -> str:
-    """The first bytes of an entry as text, for sniffing only: encoding by `sniff_encoding`, bad bytes replaced."""
-    raw = entry.head(n)
-    encoding, bom = sniff_encoding(raw)
-    raw = raw[bom:]
-    if encoding.startswith("utf-16"):
-        raw = raw[: len(raw) - len(raw) % 2]
-    return raw.decode(encoding, "replace")
-
-
-def delimiter_of(header_line: str) -> str:
-    """The delimiter of a header line: the most frequent of tab, comma and semicolon (comma on a tie)."""
-    counts = {d: header_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best
-
-
-def first_record(text: str, delimiter: str = ",") -> list[str] | None:
-    """The first CSV record of `text` (a file's head), or None when there is none or it does not parse."""
-    try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if row and any(c.strip() for c in row):
-                return row
-    except csv.Error:
-        return None
-    return None
 
 
 class Columns:
@@ -223,18 +135,13 @@ def read_rows(entry: Entry, options: LoadOptions, delimiter: str | None = ",") -
         delimiter = delimiter_of(text.lstrip("\r\n").split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     last = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield ReadError(entry.display, f"line {line}", f"malformed CSV record: {exc}; record skipped")
+    for item in iter_csv_records(reader, entry.display, noun="record"):
+        if isinstance(item, ReadError):
+            yield item
             continue
-        if cells and any(c.strip() for c in cells):
-            last = line
-            yield Row(line, cells)
+        _, line, cells = item
+        last = line
+        yield Row(line, cells)
     if text.count('"') % 2:  # well-formed CSV always has an even number of quote characters
         yield ReadError(entry.display, f"line {last}", "quoted field not closed before the end of the file "
                         "(truncated file or stray quote); record read as far as it goes")

@@ -18,14 +18,12 @@ of the file) are skipped without being built in memory.
 from __future__ import annotations
 
 import re
-import tarfile
-import zipfile
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import ijson
 
 from ..model import Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree
+from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_value
 from .generic import parse_time
 
 PLATFORM = "tiktok"
@@ -39,9 +37,6 @@ _SECTIONS = {"post": "posts", "posts": "posts", "video": "posts", "videos": "pos
              "directmessage": "dms", "directmessages": "dms",
              "profile": "profile", "profileandsettings": "profile"}
 _VIDEO_ID = re.compile(r"/video/(\d+)")
-# What converting one malformed record can raise (out-of-range timestamps raise OverflowError or OSError).
-_RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
-_STREAM_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError, RuntimeError, zipfile.BadZipFile, tarfile.TarError)
 
 
 def _norm(key: Any) -> str:
@@ -120,34 +115,17 @@ def _stream_sections(stream: Any, state: dict) -> Iterator[tuple[str, Any]]:
     first = next(events, (None, None))
     if first[0] != "start_map":
         raise _NotTikTok("top level is not a JSON object")
-    depth = 0
-    builder: ijson.ObjectBuilder | None = None
-    for event, value in events:
-        if depth == 0:
-            if event == "map_key":
-                state["key"] = value
-                continue
-            if event == "end_map":
-                state["key"] = None
-                return
-            wanted = _norm(state["key"]) in _SECTIONS
-            if event in ("start_map", "start_array"):
-                depth = 1
-                if wanted:
-                    builder = ijson.ObjectBuilder()
-                    builder.event(event, value)
-            elif wanted:
-                yield state["key"], value
+    for event, value in events:  # the top level's events: a section's own are consumed by json_value
+        if event == "map_key":
+            state["key"] = value
             continue
-        if builder is not None:
-            builder.event(event, value)
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0 and builder is not None:
-                yield state["key"], builder.value
-                builder = None
+        if event == "end_map":
+            state["key"] = None
+            return
+        wanted = _norm(state["key"]) in _SECTIONS
+        value = json_value(events, event, value, build=wanted)
+        if wanted:
+            yield state["key"], value
 
 
 class TikTokLoader:
@@ -189,7 +167,7 @@ class TikTokLoader:
             failure = exc.to_error()
         except _NotTikTok as exc:
             failure = ReadError(entry.display, "top level", f"not a TikTok export: {exc}")
-        except _STREAM_ERRORS as exc:
+        except JSON_STREAM_ERRORS as exc:
             where = f"section {state['key']!r}" if state["key"] is not None else "top level"
             # ijson's messages quote the bytes around the error (post text): never passed on.
             what = "truncated" if "premature EOF" in str(exc) else "malformed"
@@ -205,7 +183,8 @@ class TikTokLoader:
         if failure is not None:
             yield failure
 
-    def _records(self, entry: Entry, found: tuple[str, Any] | None, what: str) -> Iterator[tuple[str, Any] | ReadError]:
+    def _records(self, entry: Entry, found: tuple[str, Any] | None, what: str) -> Iterator[tuple[str, int, Any] | ReadError]:
+        """(JSON path, position, record) for each element of the list `found` (path, value), if any."""
         if found is None:
             return
         path, value = found
@@ -214,67 +193,32 @@ class TikTokLoader:
                 yield ReadError(entry.display, path, f"{what} is not a list; skipped")
             return
         for i, rec in enumerate(value):
-            yield f"{path}[{i}]", rec
+            yield f"{path}[{i}]", i, rec
+
+    def _convert(self, entry: Entry, records: Iterator[tuple[str, int, Any] | ReadError], make: Callable[[Any, int, int], Post],
+                 skipped: str, counter: "_Counter") -> Iterator[Item]:
+        """Each record as a post `make(record, position, index)`; a malformed one loses only itself (and its index)."""
+        for item in records:
+            if isinstance(item, ReadError):
+                yield item
+                continue
+            where, i, rec = item
+            index = counter.next()
+            yield from convert_record(entry.display, where, lambda: make(rec, i, index), skipped)
 
     def _posts(self, entry: Entry, key: str, value: Any, username: str | None, counter: "_Counter") -> Iterator[Item]:
         found = _dig(value, key, ("Posts", "Videos", "Post", "Video"), ("VideoList", "PostList", "Videos", "Posts"))
         if found is None:
             found = _dig(value, key, ("VideoList", "PostList"))
-        for i, item in enumerate(self._records(entry, found, "post list")):
-            if isinstance(item, ReadError):
-                yield item
-                continue
-            where, rec = item
-            try:
-                if not isinstance(rec, dict):
-                    raise ValueError("post is not an object")
-                link = _value(rec, "Link", "VideoLink", "Video Link", "url")
-                m = _VIDEO_ID.search(link or "")
-                yield Post(
-                    id=m.group(1) if m else f"{entry.name}#posts[{i}]",
-                    text=_value(rec, "Title", "Caption", "Description") or "",
-                    platform=PLATFORM,
-                    account=username,
-                    kind="post",
-                    url=link,
-                    created_at=parse_time(_value(rec, "Date")),
-                    author=username,
-                    source=entry.display,
-                    index=counter.next(),
-                )
-            except _RECORD_ERRORS as exc:
-                counter.next()
-                yield ReadError(entry.display, where, f"{exc}; record skipped")
+        yield from self._convert(entry, self._records(entry, found, "post list"),
+                                 lambda rec, i, index: _video_post(entry, username, rec, i, index), "record skipped", counter)
 
     def _comments(self, entry: Entry, key: str, value: Any, username: str | None, counter: "_Counter") -> Iterator[Item]:
         found = _dig(value, key, ("Comments", "Comment"), ("CommentsList", "CommentList", "Comments"))
         if found is None:
             found = _dig(value, key, ("CommentsList", "CommentList"))
-        for i, item in enumerate(self._records(entry, found, "comment list")):
-            if isinstance(item, ReadError):
-                yield item
-                continue
-            where, rec = item
-            try:
-                if not isinstance(rec, dict):
-                    raise ValueError("comment is not an object")
-                text = _value(rec, "comment", "Comment")
-                if text is None:
-                    raise ValueError("comment has no text field 'comment'")
-                yield Post(
-                    id=f"{entry.name}#comments[{i}]",
-                    text=text,
-                    platform=PLATFORM,
-                    account=username,
-                    kind="comment",
-                    created_at=parse_time(_value(rec, "date", "Date")),
-                    author=username,
-                    source=entry.display,
-                    index=counter.next(),
-                )
-            except _RECORD_ERRORS as exc:
-                counter.next()
-                yield ReadError(entry.display, where, f"{exc}; record skipped")
+        yield from self._convert(entry, self._records(entry, found, "comment list"), lambda rec, i, index: _text_post(
+            entry, username, _COMMENT, rec, f"{entry.name}#comments[{i}]", index), "record skipped", counter)
 
     def _dms(self, entry: Entry, key: str, value: Any, username: str | None, counter: "_Counter") -> Iterator[Item]:
         found = _chat_map(value, key)
@@ -284,31 +228,55 @@ class TikTokLoader:
         for t, messages in enumerate(chats.values()):
             # The thread key names the other person: kept out of ids and error locations.
             thread = f"{path}[thread {t}]"
-            if not isinstance(messages, list):
-                if messages not in (None, "", "N/A"):
-                    yield ReadError(entry.display, thread, "chat history is not a list; skipped")
-                continue
-            for i, rec in enumerate(messages):
-                try:
-                    if not isinstance(rec, dict):
-                        raise ValueError("message is not an object")
-                    text = _value(rec, "Content", "Message")
-                    if text is None:
-                        raise ValueError("message has no text field 'Content'")
-                    yield Post(
-                        id=f"{entry.name}#dm[{t}][{i}]",
-                        text=text,
-                        platform=PLATFORM,
-                        account=username,
-                        kind="dm",
-                        created_at=parse_time(_value(rec, "Date")),
-                        author=_value(rec, "From", "Sender"),
-                        source=entry.display,
-                        index=counter.next(),
-                    )
-                except _RECORD_ERRORS as exc:
-                    counter.next()
-                    yield ReadError(entry.display, f"{thread}[{i}]", f"{exc}; message skipped")
+            yield from self._convert(entry, self._records(entry, (thread, messages), "chat history"), lambda rec, i, index, t=t: _text_post(
+                entry, username, _DM, rec, f"{entry.name}#dm[{t}][{i}]", index), "message skipped", counter)
+
+
+def _video_post(entry: Entry, username: str | None, rec: Any, i: int, index: int) -> Post:
+    """A post (video) record: the caption is its text, the number in its link its id."""
+    if not isinstance(rec, dict):
+        raise ValueError("post is not an object")
+    link = _value(rec, "Link", "VideoLink", "Video Link", "url")
+    m = _VIDEO_ID.search(link or "")
+    return Post(
+        id=m.group(1) if m else f"{entry.name}#posts[{i}]",
+        text=_value(rec, "Title", "Caption", "Description") or "",
+        platform=PLATFORM,
+        account=username,
+        kind="post",
+        url=link,
+        created_at=parse_time(_value(rec, "Date")),
+        author=username,
+        source=entry.display,
+        index=index,
+    )
+
+
+# Records that are a text of their own: (what errors call one, kind, text keys, date keys, author keys: () for the
+# account itself).
+_COMMENT = ("comment", "comment", ("comment", "Comment"), ("date", "Date"), ())
+_DM = ("message", "dm", ("Content", "Message"), ("Date",), ("From", "Sender"))
+
+
+def _text_post(entry: Entry, username: str | None, spec: tuple, rec: Any, post_id: str, index: int) -> Post:
+    """A comment or direct message record (`spec`: `_COMMENT` or `_DM`); its text is required."""
+    what, kind, text_keys, date_keys, author_keys = spec
+    if not isinstance(rec, dict):
+        raise ValueError(f"{what} is not an object")
+    text = _value(rec, *text_keys)
+    if text is None:
+        raise ValueError(f"{what} has no text field '{text_keys[0]}'")
+    return Post(
+        id=post_id,
+        text=text,
+        platform=PLATFORM,
+        account=username,
+        kind=kind,
+        created_at=parse_time(_value(rec, *date_keys)),
+        author=_value(rec, *author_keys) if author_keys else username,
+        source=entry.display,
+        index=index,
+    )
 
 
 class _Counter:

@@ -21,22 +21,16 @@ from __future__ import annotations
 import html
 import json
 import re
-import tarfile
-import zipfile
 from typing import IO, Any, Iterator
 
 import ijson
 
 from ..model import Media, Post, ReadError
-from .base import Entry, InputError, Item, LoadOptions, Tree
+from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_value
 from .generic import parse_time
 
 PLATFORM = "x"
 _PREFIX_LIMIT = 4096  # the `window.YTD.… =` assignment sits in the first bytes of a data file
-# What reading a stream can raise: ijson's errors, bad bytes, and the archive readers' own errors.
-# What converting one malformed record can raise (out-of-range timestamps raise OverflowError or OSError).
-_RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
-_STREAM_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError, RuntimeError, zipfile.BadZipFile, tarfile.TarError)
 
 # File kinds, recognised by base name first, then by the `window.YTD.<name>` variable.
 _NAME_KINDS = [
@@ -124,25 +118,10 @@ def _stream_objects(stream: Any, target: str) -> Iterator[tuple[str, Any]]:
     parts = target.split(".")
     for i in range(1, len(parts)):
         ancestors.add(".".join(parts[:i]))
-    builder: ijson.ObjectBuilder | None = None
-    depth = 0
-    for prefix, event, value in ijson.parse(stream, use_float=True):
-        if builder is not None:
-            builder.event(event, value)
-            if event in ("start_map", "start_array"):
-                depth += 1
-            elif event in ("end_map", "end_array"):
-                depth -= 1
-                if depth == 0:
-                    yield "item", builder.value
-                    builder = None
-            continue
+    events = ijson.parse(stream, use_float=True)
+    for prefix, event, value in events:
         if prefix == target and event not in ("map_key", "end_map", "end_array"):
-            if event in ("start_map", "start_array"):
-                builder, depth = ijson.ObjectBuilder(), 1
-                builder.event(event, value)
-            else:
-                yield "item", value
+            yield "item", json_value(events, event, value)  # an item's own events are consumed here
             continue
         if event == "start_map" and prefix in ancestors:
             yield "start", prefix
@@ -225,12 +204,9 @@ class XArchiveLoader:
         with fh:
             try:
                 for value in ijson.items(rest, "item", use_float=True):  # built in C: fast
-                    try:
-                        yield self._tweet(value, entry, index, username)
-                    except _RECORD_ERRORS as exc:
-                        yield ReadError(entry.display, f"[{index}]", f"{exc}; record skipped")
+                    yield from convert_record(entry.display, f"[{index}]", lambda: self._tweet(value, entry, index, username))
                     index += 1
-            except _STREAM_ERRORS as exc:
+            except JSON_STREAM_ERRORS as exc:
                 if "trailing garbage" not in str(exc):  # e.g. a `;` after the array: all records were read
                     yield _stream_error(entry, f"[{index}]", exc)
 
@@ -300,12 +276,10 @@ class XArchiveLoader:
                         where = f"[{conv}].dmConversation.messages[{msg}]"
                         if isinstance(value, dict) and "messageCreate" not in value:
                             continue  # joinConversation, participantsLeave, …: no text
-                        try:
-                            yield self._dm(value, entry, index, conversation_id, username, account_id)
-                        except _RECORD_ERRORS as exc:
-                            yield ReadError(entry.display, where, f"{exc}; message skipped")
+                        yield from convert_record(entry.display, where, lambda: self._dm(value, entry, index, conversation_id, username, account_id),
+                                                  "message skipped")
                         index += 1
-            except _STREAM_ERRORS as exc:
+            except JSON_STREAM_ERRORS as exc:
                 yield _stream_error(entry, f"[{max(conv, 0)}].dmConversation.messages[{msg + 1}]", exc)
 
     def _dm(self, value: Any, entry: Entry, index: int, conversation_id: str | None,

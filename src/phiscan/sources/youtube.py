@@ -27,11 +27,11 @@ import io
 import json
 import re
 from html.parser import HTMLParser
-from typing import Any, Iterator
+from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from ..model import Post, ReadError
-from .base import Entry, Item, LoadOptions, Tree, read_entry_text
+from .base import Entry, Item, LoadOptions, Tree, iter_csv_records, read_csv_header, read_entry_text
 from .generic import parse_time
 
 PLATFORM = "youtube"
@@ -114,27 +114,6 @@ class _Columns:
         return None
 
 
-def _csv_records(reader: Any, e: Entry, text: str) -> Iterator[tuple[int, int, list[str]] | ReadError]:
-    """(index, line, row) for each data record after the header; csv errors and truncation as ReadErrors."""
-    index, line, last = 0, 1, 1
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield ReadError(e.display, f"line {line}", f"malformed CSV row: {exc}; row skipped")
-            index += 1
-            continue
-        if any(c.strip() for c in row):
-            last = line
-            yield index, line, row
-            index += 1
-    if text.count('"') % 2:  # an odd number of quotes: the file ends inside a quoted field
-        yield ReadError(e.display, f"line {last}", "file ends inside a quoted field (truncated?); last row scanned as far as it goes")
-
-
 def _video_url(video_id: str | None, post_id: str | None = None, comment_id: str | None = None) -> str | None:
     lc = f"&lc={comment_id}" if comment_id else ""
     if video_id:
@@ -176,17 +155,17 @@ class YouTubeLoader:
 
 def _load_csv(e: Entry, text: str, kind: str) -> Iterator[Item]:
     reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        cols = _Columns(next(reader))
-    except (csv.Error, StopIteration):
-        yield ReadError(e.display, "line 1", "malformed CSV header")
+    header = read_csv_header(reader, e.display)
+    if isinstance(header, ReadError):
+        yield header
         return
+    cols = _Columns(header)
     wanted = COMMENT_TEXT if kind == "comments" else VIDEO_TITLE + VIDEO_DESCRIPTION
     if not cols.has(wanted):
         yield ReadError(e.display, "line 1", f"no {' or '.join(wanted)} column; columns are: {', '.join(h for h in cols.header if h)}")
         return
     convert = _comment_post if kind == "comments" else _video_post
-    for rec in _csv_records(reader, e, text):
+    for rec in iter_csv_records(reader, e.display, text=text):
         if isinstance(rec, ReadError):
             yield rec
             continue
