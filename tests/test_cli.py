@@ -94,6 +94,20 @@ def test_scan_txt_md_and_csv(tmp_path):
     assert doc["summary"]["posts_scanned"] == 3
 
 
+def test_csv_row_with_a_timestamp_no_clock_reaches_is_scanned_undated(tmp_path):
+    """A date of twenty digits overflowed into 'loader failed' and lost the whole file; now the row is kept,
+    scanned without a date, and the place is named (exit 2)."""
+    src = tmp_path / "feed.csv"
+    src.write_text("id,text,date\nr1,\"" + PHI + "\",99999999999999999999\nr2,\"" + CLEAN + "\",2024-01-01\n")
+    r = run("scan", str(src), "--text-column", "text", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 2
+    assert doc["errors"] == [{"source": str(src), "where": "line 2",
+                              "message": "date is out of range as a timestamp; row scanned without a date"}]
+    assert doc["summary"]["posts_scanned"] == 2
+    assert [(f["post_id"], f["evidence"]) for f in doc["findings"] if f["rule"] == "PHI106"] == [("r1", "00482913")]
+
+
 def test_unreadable_input_is_listed_and_exit_2(tmp_path):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"id": "g", "text": PHI}) + "\n{not json\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
+import tarfile
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -271,9 +272,15 @@ def test_a_car_on_disk_is_memory_mapped_and_one_in_a_zip_is_read(tmp_path):
     archive = tmp_path / "bsky-export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(CAR, "export/repo.car")
+    tarball = tmp_path / "bsky-export.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tf:
+        tf.add(CAR, "export/repo.car")
     with contextlib.ExitStack() as stack:
         on_disk = _mapped(open_tree(CAR).entries[0], stack)
         in_zip = _mapped(open_tree(archive).entries[0], stack)
-        assert isinstance(on_disk, mmap.mmap) and isinstance(in_zip, bytes)
-        assert on_disk[:] == in_zip == CAR.read_bytes()
+        in_tar = _mapped(open_tree(tarball).entries[0], stack)
+        assert isinstance(on_disk, mmap.mmap) and isinstance(in_zip, bytes) and isinstance(in_tar, bytes)
+        assert on_disk[:] == in_zip == in_tar == CAR.read_bytes()
     assert on_disk.closed
+    tposts, errors = _load(tarball)
+    assert errors == [] and [p.id for p in tposts] == [p.id for p in _load(CAR)[0]]

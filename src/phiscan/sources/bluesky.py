@@ -79,9 +79,10 @@ def _mapped(entry: Entry, stack: contextlib.ExitStack) -> Any:
     decoded and can be dropped again), else the member read whole (inside a zip or tar)."""
     fh = stack.enter_context(entry.open(guard=False))
     try:
-        if isinstance(fh, io.BufferedReader) and os.fstat(fh.fileno()).st_size > 0:
+        # a file of its own (a tar member is a BufferedReader too, over the archive: no file to map)
+        if isinstance(fh, io.BufferedReader) and isinstance(fh.raw, io.FileIO) and os.fstat(fh.fileno()).st_size > 0:
             return stack.enter_context(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
     try:
         return fh.read()

@@ -386,6 +386,11 @@ def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> It
         text = row[idx] if idx < len(row) else ""
         if text.strip():
             account, account_type = _account_fields(get(row, "account"))
+            try:
+                created_at = parse_time(get(row, "created_at", "date", "timestamp"))
+            except (ValueError, OverflowError, OSError):  # a number no clock reaches: the row is kept, undated
+                created_at = None
+                yield ReadError(display, f"line {line}", "date is out of range as a timestamp; row scanned without a date")
             yield Post(
                 id=get(row, "id", "post_id") or f"{display}#{index}",
                 text=text,
@@ -393,7 +398,7 @@ def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> It
                 account=account,
                 account_type=account_type,
                 url=get(row, "url", "link", "permalink"),
-                created_at=parse_time(get(row, "created_at", "date", "timestamp")),
+                created_at=created_at,
                 author=get(row, "author"),
                 in_reply_to=get(row, "in_reply_to"),
                 source=display,
