@@ -569,6 +569,13 @@ JSON_STREAM_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError, RuntimeErr
 RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
 
 
+def json_truncated(exc: BaseException) -> bool:
+    """Did a JSON stream end in the middle of a value? (Worded "premature EOF" by ijson's yajl backends and
+    "Incomplete JSON content" by its pure-Python one; which one runs depends on the machine.)"""
+    msg = str(exc)
+    return isinstance(exc, EOFError) or "premature EOF" in msg or "Incomplete JSON" in msg
+
+
 def json_value(events: Iterator[tuple], event: str, value: Any, build: bool = True) -> Any:
     """The JSON value that begins with ijson's (`event`, `value`), streaming: a scalar is `value` itself; an
     object or array is built from the events that follow in `events` (ijson's `parse` or `basic_parse`), which

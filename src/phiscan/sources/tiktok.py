@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 import ijson
 
 from ..model import Post, ReadError
-from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_value
+from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_truncated, json_value
 from .generic import parse_time
 
 PLATFORM = "tiktok"
@@ -170,7 +170,7 @@ class TikTokLoader:
         except JSON_STREAM_ERRORS as exc:
             where = f"section {state['key']!r}" if state["key"] is not None else "top level"
             # ijson's messages quote the bytes around the error (post text): never passed on.
-            what = "truncated" if "premature EOF" in str(exc) else "malformed"
+            what = "truncated" if json_truncated(exc) else "malformed"
             failure = ReadError(entry.display, where, f"{what} JSON ({exc.__class__.__name__}); this section and the rest of the file could not be read")
         username = next((u for _, v in sections["profile"] if (u := _find_username(v))), None)
         counter = _Counter()

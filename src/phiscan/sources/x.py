@@ -26,7 +26,7 @@ from typing import IO, Any, Iterator
 import ijson
 
 from ..model import Media, Post, ReadError
-from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_value
+from .base import JSON_STREAM_ERRORS, Entry, InputError, Item, LoadOptions, Tree, convert_record, json_truncated, json_value
 from .generic import parse_time
 
 PLATFORM = "x"
@@ -207,7 +207,7 @@ class XArchiveLoader:
                     yield from convert_record(entry.display, f"[{index}]", lambda: self._tweet(value, entry, index, username))
                     index += 1
             except JSON_STREAM_ERRORS as exc:
-                if "trailing garbage" not in str(exc):  # e.g. a `;` after the array: all records were read
+                if not _after_the_array(exc):  # e.g. a `;` after the array: all records were read
                     yield _stream_error(entry, f"[{index}]", exc)
 
     def _tweet(self, rec: Any, entry: Entry, index: int, username: str | None) -> Post:
@@ -316,11 +316,18 @@ def _part_key(name: str) -> tuple[str, int]:
     return stem, int(m.group(1)) if m else 0
 
 
+def _after_the_array(exc: BaseException) -> bool:
+    """Did ijson stop at bytes after a complete top-level array? (yajl's backends say "trailing garbage",
+    the pure-Python one "Additional data found"; which one runs depends on what the machine has built.)"""
+    msg = str(exc).lower()
+    return "trailing garbage" in msg or "additional data" in msg
+
+
 def _stream_error(entry: Entry, where: str, exc: BaseException) -> ReadError:
     if isinstance(exc, InputError):  # our own (JSON nested too deeply): names the place, quotes nothing
         return exc.to_error()
     # ijson's own message quotes the bytes around the error (post text): never pass it on.
-    kind = "truncated" if "premature EOF" in str(exc) or isinstance(exc, EOFError) else "malformed"
+    kind = "truncated" if json_truncated(exc) else "malformed"
     return ReadError(entry.display, where, f"{kind} JSON ({exc.__class__.__name__}); the rest of this file could not be read")
 
 
