@@ -20,8 +20,6 @@ def phiscan_preds(gold: Path) -> list[dict]:
     from phiscan.config import Config
     from phiscan.engine import Scanner
     from phiscan.model import Severity
-    from phiscan.sources import load_inputs
-    from phiscan.model import Post
 
     scanner = Scanner.from_config(Config())
     posts = []
