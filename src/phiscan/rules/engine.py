@@ -197,7 +197,8 @@ def _signal_name(sp: Span) -> str:
 
 def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdict]:
     """Re-identification: indirect identifiers that together point to one person. Overlapping spans ("the
-    55-year-old man", "55-year-old") are one signal; a place counts only when its own rule kept it (not an
+    55-year-old man", "55-year-old") are one signal, except a place inside a role or event ("the schoolteacher
+    from Dunmore": a role and a town); a place counts only when its own rule kept it (not an
     event venue) and it is not a big city."""
     spec = rule.composite
     req = spec.get("requires")
@@ -231,6 +232,9 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
     for g in groups:
         ns = [_signal_name(s) for s in g]
         names.append(next((n for n in ns if is_anchor(n)), ns[0]))
+        # a town inside a role ("a retired schoolteacher from Dunmore") is a second fact, not the same one said twice
+        if any(s.entity == "QUASI" for s in g):
+            names.extend(_signal_name(s) for s in g if s.entity == "LOCATION")
     cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
     report_cue = spec.get("report_cue")
     if report_cue:
