@@ -108,6 +108,20 @@ def test_csv_row_with_a_timestamp_no_clock_reaches_is_scanned_undated(tmp_path):
     assert [(f["post_id"], f["evidence"]) for f in doc["findings"] if f["rule"] == "PHI106"] == [("r1", "00482913")]
 
 
+def test_min_severity_leaves_the_low_findings_out(tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": PHI}) + "\n"
+                   + json.dumps({"id": "b", "text": "Book your mammogram at stmarguerite.org/mammo"}) + "\n")
+    full = json.loads(run("scan", str(src), "--format", "json", "--no-cache").stdout)
+    assert ("b", "PHI110", "low") in {(f["post_id"], f["rule"], f["severity"]) for f in full["findings"]}
+    r = run("scan", str(src), "--format", "json", "--no-cache", "--min-severity", "medium")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 1 and doc["findings"]
+    assert [f for f in doc["findings"] if f["severity"] == "low"] == []
+    kept = [(f["post_id"], f["rule"], f["start"], f["end"]) for f in full["findings"] if f["severity"] != "low"]
+    assert [(f["post_id"], f["rule"], f["start"], f["end"]) for f in doc["findings"]] == kept
+
+
 def test_unreadable_input_is_listed_and_exit_2(tmp_path):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"id": "g", "text": PHI}) + "\n{not json\n")

