@@ -20,13 +20,13 @@ Entries are sorted and the JSON is written the same way every time, so a baselin
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from .errors import ConfigError
-from .model import FINGERPRINT_VERSION, Finding, ScanResult
+from .model import FINGERPRINT_VERSION, Finding
 
 FORMAT = 1
 KEYS = ("fingerprint", "rule", "rule_name", "severity", "source", "field", "accepted_by", "reason", "accepted_at")
@@ -96,24 +96,6 @@ def load(path: str | Path) -> Baseline:
             raise ConfigError(f"{p}: key 'entries.{i}': expected the string keys {', '.join(KEYS)}")
         entries.append(Entry(**{k: raw[k] for k in KEYS}))
     return Baseline(entries)
-
-
-def apply(result: ScanResult, baseline: Baseline, path: str) -> None:
-    """Move the open findings whose fingerprint is in the baseline to `result.baselined` (with the reason)."""
-    from .store import FindingStore
-
-    known = baseline.by_fingerprint
-    keep = FindingStore()
-    for f, text in result.records():
-        e = known.get(f.fingerprint) if f.status == "open" else None
-        if e is None:
-            keep.append(f, text)
-        elif isinstance(result.baselined, list):
-            result.baselined.append(replace(f, status="baselined", justification=e.reason))
-        else:
-            result.baselined.append(replace(f, status="baselined", justification=e.reason), text)
-    result.findings = keep
-    result.baseline = path
 
 
 def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline | None = None) -> tuple[Baseline, dict[str, int]]:
