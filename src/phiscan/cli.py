@@ -142,7 +142,7 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
         render_check(text, list(findings), scanner, redact=bool(cfg.redact))
         for f in result.suppressed:  # accepted in the post itself: said, never hidden
             click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
-    ctx.exit(EXIT_FINDINGS if result.failing(cfg.fail_on) else EXIT_OK)
+    ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)
 
 
 def _formats():

@@ -354,9 +354,6 @@ class ScanResult:
                 self.posts_with_findings += 1
                 counted = True
 
-    def text_of(self, f: Finding) -> str | None:
-        return self.texts.get((f.source, f.post_id, f.field))
-
     def records(self, which: str = "findings", key: Any = None) -> Iterator[tuple[Finding, str | None]]:
         """(finding, text of its field or None) of `findings`, `suppressed` or `baselined`, in the order added
         or sorted by `key`, with `transform` applied."""
@@ -435,18 +432,6 @@ class ScanResult:
         """How many open findings are at or above the threshold: a scan with any exits 1."""
         threshold = Severity.parse(fail_on)
         return sum(1 for f in self.findings if f.status == "open" and f.severity >= threshold)
-
-    def failing(self, fail_on: "str | Severity") -> list[Finding]:
-        """Open findings at or above the threshold (a list: for small results; see `failing_count`)."""
-        threshold = Severity.parse(fail_on)
-        return [f for f in self.findings if f.status == "open" and f.severity >= threshold]
-
-    def status_counts(self) -> dict[str, int]:
-        """Findings by status, every status present (open, authorized, suppressed, baselined)."""
-        counts = {"open": 0, "authorized": 0, "suppressed": len(self.suppressed), "baselined": len(self.baselined)}
-        for f in self.findings:
-            counts[f.status] = counts.get(f.status, 0) + 1
-        return counts
 
     def close(self) -> None:
         """Free the spools of the stores (a long-lived process scanning many times)."""

@@ -15,7 +15,7 @@ from typing import IO, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Severity, Summary
+from ..model import Finding, ScanResult, Summary
 from ..rules.engine import RuleSet
 from .json_report import _version
 from .jsonl import ordered_errors
@@ -88,12 +88,6 @@ def windows(length: int, text: str, spans: list[tuple[int, int]], radius: int = 
 
 def display_evidence(f: Finding, redact: bool) -> str:
     return mask(f.evidence, f.entity) if redact else f.evidence
-
-
-def failing_findings(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
-    """Open findings at or above the threshold: what makes a scan exit 1 (authorized ones do not)."""
-    threshold = Severity.parse(fail_on)
-    return [f for f in findings if f.status == "open" and f.severity >= threshold]
 
 
 def accepted_counts(result: ScanResult) -> list[tuple[str, int]]:
