@@ -163,3 +163,23 @@ def test_empty_who_or_reason_is_refused(tmp_path, monkeypatch, who, reason):
     copy_queue(tmp_path)
     r = run("baseline", "create", "b.json", "queue", "--who", who, "--reason", reason)
     assert r.exit_code == 2 and not (tmp_path / "b.json").exists()
+
+
+def test_update_with_min_severity_keeps_the_entries_it_cannot_see(tmp_path, monkeypatch):
+    """`baseline update --min-severity medium` scans without the low findings: their entries are kept, not
+    dropped, so the next full scan does not report them as new."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "posts.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": MRN_POST}) + "\n"
+                   + json.dumps({"id": "b", "text": "Book your mammogram at stmarguerite.org/mammo"}) + "\n")
+    base = tmp_path / "base.json"
+    assert run("baseline", "create", str(base), str(src), "--who", "J. Rivera", "--reason", "reviewed").exit_code == 0
+    before = sorted((e["rule"], e["fingerprint"]) for e in _entries(base))
+    assert [r for r, _ in before] == ["PHI106", "PHI110"]
+    r = run("baseline", "update", str(base), str(src), "--min-severity", "medium")
+    assert r.exit_code == 0, r.output
+    assert "0 added, 2 kept, 0 removed" in r.stderr
+    assert sorted((e["rule"], e["fingerprint"]) for e in _entries(base)) == before
+    code, doc = scan_json(str(src), "--baseline", str(base))
+    assert code == 0 and doc["findings"] == [] and doc["summary"]["baselined"] == 2

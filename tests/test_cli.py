@@ -122,6 +122,16 @@ def test_min_severity_leaves_the_low_findings_out(tmp_path):
     assert [(f["post_id"], f["rule"], f["start"], f["end"]) for f in doc["findings"]] == kept
 
 
+def test_check_redact_masks_the_disclosed_date_too():
+    """`check --redact` masked the evidence but printed the exact date a relative date discloses."""
+    r = run("check", "--redact", "--created-at", "2025-03-14T10:00:00",
+            "--text", "Harold Voss was discharged yesterday from 5 West after his hip surgery")
+    assert r.exit_code == 1
+    assert "(discloses 2025-**-**)" in " ".join(r.output.split())
+    for secret in ("2025-03-13", "Harold", "Voss"):
+        assert secret not in r.output, secret
+
+
 def test_unreadable_input_is_listed_and_exit_2(tmp_path):
     good = tmp_path / "good.jsonl"
     good.write_text(json.dumps({"id": "g", "text": PHI}) + "\n{not json\n")
@@ -211,3 +221,19 @@ def test_jobs_give_the_same_report(tmp_path):
     one = json.loads(run("scan", str(src), "--format", "json").output)
     two = json.loads(run("scan", str(src), "--format", "json", "--jobs", "2").output)
     assert one["findings"] == two["findings"] and two["summary"]["posts_scanned"] == 150
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    """`phiscan scan ... | head -1`: the report is written as it is read, so the pipe closes mid-report; that is
+    the reader's choice, not an internal error, and the exit code still says what was found."""
+    src = tmp_path / "posts.jsonl"
+    src.write_text("".join(json.dumps({"id": f"p{i}", "text": PHI}) + "\n" for i in range(400)))
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "phiscan", "scan", str(src), "--format", "jsonl", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert json.loads(first)["kind"] == "finding"
+    assert "internal error" not in err and "BrokenPipe" not in err and "Traceback" not in err, err

@@ -93,3 +93,21 @@ def test_a_scan_whose_findings_spool_reports_exactly_what_one_in_memory_does(tmp
         code_spool, spooled = run("2", fmt)
         assert code_mem == code_spool == 2  # the scheduler fixtures carry rows with deliberate quirks
         assert spooled == mem
+
+
+def test_texts_of_accepted_findings_are_not_kept_in_memory():
+    """A CI scan with a baseline that accepts nearly everything never spools its open findings; the texts of
+    baselined (and suppressed) findings must still not pile up in `ScanResult.texts`."""
+    from dataclasses import replace
+
+    from phiscan.model import Post, ScanResult
+
+    posts = [Post(id=f"p{i}", text=f"post {i} " * 20, source="a.jsonl") for i in range(300)]
+    found = [replace(finding(i), post_id=p.id, field="text", start=0, end=4, evidence="post") for i, p in enumerate(posts)]
+    entry = type("Entry", (), {"reason": "reviewed"})()
+    result = ScanResult(accepted={f.fingerprint: entry for f in found[:-1]})
+    for p, f in zip(posts, found):
+        result.add(p, [f])
+    assert len(result.baselined) == 299 and len(result.findings) == 1
+    assert result.texts == {("a.jsonl", "p299", "text"): "post 299 " * 20}
+    assert [t for _, t in result.records("baselined")][:2] == ["post 0 " * 20, "post 1 " * 20]  # the store has them

@@ -98,9 +98,11 @@ def load(path: str | Path) -> Baseline:
     return Baseline(entries)
 
 
-def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline | None = None) -> tuple[Baseline, dict[str, int]]:
+def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline | None = None,
+          prune: bool = True) -> tuple[Baseline, dict[str, int]]:
     """A baseline of the open `findings`. With `previous` (update), entries still found keep who accepted them,
-    why and when; new findings get `who` and `reason`; entries no longer found are dropped."""
+    why and when; new findings get `who` and `reason`; entries no longer found are dropped, unless `prune` is
+    false (a scan that left some findings out, --min-severity, cannot tell that an entry is gone)."""
     old = previous.by_fingerprint if previous else {}
     entries: dict[str, Entry] = {}
     added = kept = 0
@@ -113,5 +115,10 @@ def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline
         else:
             entries[f.fingerprint] = entry_for(f, who, reason)
             added += 1
-    removed = len([k for k in old if k not in entries])
+    unseen = [k for k in old if k not in entries]
+    if not prune:
+        for k in unseen:
+            entries[k] = old[k]
+        kept += len(unseen)
+    removed = len(unseen) if prune else 0
     return Baseline(list(entries.values())), {"added": added, "kept": kept, "removed": removed}

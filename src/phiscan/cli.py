@@ -289,7 +289,11 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
             with _atomic_output(Path(output)) as fh:  # streamed: a report of a million findings is never in memory
                 reporter.render(result, scanner.rules, fh, redact=redact, fail_on=cfg.fail_on)
         else:
-            reporter.render(result, scanner.rules, sys.stdout, redact=redact, fail_on=cfg.fail_on)
+            try:
+                reporter.render(result, scanner.rules, sys.stdout, redact=redact, fail_on=cfg.fail_on)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `phiscan scan ... | head`: the reader has all it wanted
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit's flush either
         failing = result.failing_count(cfg.fail_on)
     finally:
         result.close()
@@ -393,7 +397,7 @@ def _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs,
     if result.errors:
         _echo_errors(result.errors)
         raise PhiscanError("some inputs could not be read; baseline not written")
-    return result
+    return result, cfg
 
 
 def _write_baseline(path: str, base) -> None:
@@ -416,10 +420,12 @@ def baseline_create(ctx, file, paths, who, reason, input_format, text_column, en
         raise click.UsageError(f"{file} exists; use `phiscan baseline update` to change it")
     if not who.strip() or not reason.strip():
         raise click.UsageError("--who and --reason must not be empty")
-    result = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
+    result, _ = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
     base, counts = bl.build(result.findings, who.strip(), reason.strip())
+    suppressed = len(result.suppressed)
+    result.close()
     _write_baseline(file, base)
-    click.echo(f"phiscan: baseline {file}: {counts['added']} findings accepted ({len(result.suppressed)} suppressed in the posts, not recorded)", err=True)
+    click.echo(f"phiscan: baseline {file}: {counts['added']} findings accepted ({suppressed} suppressed in the posts, not recorded)", err=True)
 
 
 @baseline.command("update")
@@ -436,12 +442,17 @@ def baseline_update(ctx, file, paths, who, reason, input_format, text_column, en
     from . import baseline as bl
 
     previous = bl.load(file)
-    result = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
+    result, cfg = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
     known = previous.by_fingerprint
     new = {f.fingerprint for f in result.findings if f.status == "open" and f.fingerprint not in known}
     if new and not ((who or "").strip() and (reason or "").strip()):
         raise click.UsageError(f"{len(new)} new findings to accept: give --who and --reason")
-    base, counts = bl.build(result.findings, (who or "").strip(), (reason or "").strip(), previous)
+    # a scan that leaves low findings out (min_severity) cannot tell that their entries are gone: keep them
+    from .model import Severity
+
+    complete = Severity.parse(cfg.min_severity) == Severity.LOW
+    base, counts = bl.build(result.findings, (who or "").strip(), (reason or "").strip(), previous, prune=complete)
+    result.close()
     _write_baseline(file, base)
     click.echo(f"phiscan: baseline {file}: {counts['added']} added, {counts['kept']} kept, {counts['removed']} removed", err=True)
 

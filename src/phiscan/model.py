@@ -340,8 +340,6 @@ class ScanResult:
         counted = False
         for f in findings:
             text = texts.get(f.field)
-            if keep_texts and text is not None:
-                self.texts[(post.source, post.id, f.field)] = text
             if f.status == "suppressed":
                 _append(self.suppressed, f, text)
                 continue
@@ -350,6 +348,8 @@ class ScanResult:
                 _append(self.baselined, replace(f, status="baselined", justification=entry.reason), text)
                 continue
             _append(self.findings, f, text)
+            if keep_texts and text is not None:  # at most `limit` of them: past it, the store holds the texts
+                self.texts[(post.source, post.id, f.field)] = text
             if not counted:
                 self.posts_with_findings += 1
                 counted = True

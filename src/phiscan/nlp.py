@@ -128,7 +128,7 @@ class Analysis:
     sents: list[tuple[int, int]] = field(default_factory=list)
     cues: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     _sent_starts: list[int] = field(default_factory=list)
-    _cue_starts: dict[str, tuple] = field(default_factory=dict)
+    _cue_starts: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def sentence(self, pos: int) -> tuple[int, int]:
         if not self.sents:

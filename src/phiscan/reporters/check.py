@@ -13,6 +13,10 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
     from rich.text import Text
 
     con = Console(highlight=False)
+    if redact:  # disclosed dates, and evidence quoted in messages and explanations, as every reporter masks them
+        from ..masking import redact_finding
+
+        findings = [redact_finding(f) for f in findings]
     main = [f for f in findings if f.field == "text"]
     body = Text(text if not redact else "")
     if not redact:
