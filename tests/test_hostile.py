@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import os
-import resource
 import subprocess
 import sys
 import tarfile

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from phiscan.model import ScanResult
+from phiscan.model import ScanResult, report_key
 from phiscan.reporters import get_reporter
-from phiscan.reporters.jsonl import ordered
 from phiscan.sources.generic import post_from_record
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,7 +50,7 @@ def findings_and_html(scanner, ruleset, tmp_path_factory):
     get_reporter("html").render(result, ruleset, buf)
     path = tmp_path_factory.mktemp("html") / "report.html"
     path.write_text(buf.getvalue(), encoding="utf-8")
-    return ordered(result.findings), path
+    return sorted(result.findings, key=report_key), path
 
 
 def _expect(findings, **want) -> list[str]:

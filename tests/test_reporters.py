@@ -21,11 +21,10 @@ from click.testing import CliRunner
 
 from phiscan.cli import main
 from phiscan.masking import mask
-from phiscan.model import ReadError, ScanResult
+from phiscan.model import ReadError, ScanResult, report_key
 from phiscan.reporters import available, get_reporter
 from phiscan.reporters.csv_report import COLUMNS, neutralise
 from phiscan.reporters.json_report import SCHEMA_VERSION, finding_dict, summary
-from phiscan.reporters.jsonl import ordered
 from phiscan.reporters.markdown import md_block, md_inline, safe_url
 from phiscan.sources.generic import post_from_record
 
@@ -115,7 +114,7 @@ def test_jsonl_lines_are_findings_then_errors_then_summary(result, ruleset):
     kinds = [d["kind"] for d in docs]
     n = len(result.findings)
     assert kinds == ["finding"] * n + ["error"] + ["summary"]
-    for doc, f in zip(docs, ordered(result.findings)):
+    for doc, f in zip(docs, sorted(result.findings, key=report_key)):
         assert doc == {"kind": "finding", **finding_dict(f, False)}
     assert docs[n] == {"kind": "error", "source": "broken.jsonl", "where": "line 7", "message": ERROR.message}
     tail = docs[-1]
@@ -165,7 +164,7 @@ def test_csv_round_trips_through_dictreader(result, ruleset):
     assert out.startswith(",".join(COLUMNS) + "\r\n")
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     assert len(rows) == len(result.findings)
-    for row, f in zip(rows, ordered(result.findings)):
+    for row, f in zip(rows, sorted(result.findings, key=report_key)):
         d = finding_dict(f, False)
         want = {c: ("" if d[c] is None else str(d[c])) for c in COLUMNS if c != "policies"}
         want["policies"] = "; ".join(f.policies)
@@ -380,7 +379,7 @@ def test_html_summary_filters_and_cards(result, ruleset):
     # one card per finding, in report order, carrying what the filters match on, none hidden initially
     cards = [a for t, a in tags.tags if t == "article"]
     assert [(c["data-severity"], c["data-rule"], c["data-account"], c["data-fingerprint"]) for c in cards] == [
-        (str(f.severity), f.rule, f.account, f.fingerprint) for f in ordered(result.findings)
+        (str(f.severity), f.rule, f.account, f.fingerprint) for f in sorted(result.findings, key=report_key)
     ]
     assert not [c for c in cards if "hidden" in c]
     # the finding in its post, evidence highlighted, with message, explanation, policy and docs

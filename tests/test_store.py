@@ -2,7 +2,6 @@
 order added or sorted; memory stays bounded however many findings a scan makes."""
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -10,7 +9,6 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-import pytest
 
 from phiscan.model import Finding, Severity, report_key
 from phiscan.store import FindingStore
@@ -40,13 +38,13 @@ def test_sorted_spooled_findings_equal_a_stable_sort_of_them_all():
     store = FindingStore(fs, limit=10)
     assert store.spooled
     for key in (report_key, lambda f: f.index, lambda f: (-int(f.severity), f.source)):  # the last two tie often
-        assert list(store.sorted(key)) == sorted(fs, key=key)
+        assert [f for f, _ in store.sorted_records(key)] == sorted(fs, key=key)
 
 
 def test_a_store_under_its_limit_never_touches_disk():
     store = FindingStore([finding(i) for i in range(5)], limit=5 + 1)
     assert not store.spooled and store._spool is None
-    assert list(store.sorted(report_key)) == sorted(store, key=report_key)
+    assert [f for f, _ in store.sorted_records(report_key)] == sorted(store, key=report_key)
 
 
 def test_the_spool_is_private_and_has_no_name(tmp_path):

@@ -218,22 +218,19 @@ def _words_before(text: str, start: int, words: int) -> list[str]:
     thousand findings stays linear)."""
     lo = start - _NEAR
     if lo > 0:
-        left = text[lo:start]
-        cut = None
-        for cut in _SENTENCE_END_BEFORE.finditer(left):
-            pass
-        if cut is not None:
-            return _WORD.findall(left[cut.end():].casefold())[-words:]
-        found = _WORD.findall(left.casefold())
-        if len(found) > words:
+        tail, cut = _after_last_end(text[lo:start])
+        found = _WORD.findall(tail.casefold())
+        if cut or len(found) > words:
             return found[-words:]
-    left = text[:start]
+    return _WORD.findall(_after_last_end(text[:start])[0].casefold())[-words:]
+
+
+def _after_last_end(left: str) -> tuple[str, bool]:
+    """What follows the last sentence end in `left` (all of it when there is none), and whether there is one."""
     cut = None
     for cut in _SENTENCE_END_BEFORE.finditer(left):
         pass
-    if cut is not None:
-        left = left[cut.end():]
-    return _WORD.findall(left.casefold())[-words:]
+    return (left[cut.end():], True) if cut is not None else (left, False)
 
 
 def _words_after(text: str, end: int, words: int) -> list[str]:

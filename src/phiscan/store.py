@@ -53,10 +53,6 @@ class FindingStore:
         if len(self._mem) >= self.limit:
             self._spill()
 
-    def extend(self, findings: Iterable[Finding]) -> None:
-        for f in findings:
-            self.append(f)
-
     @property
     def spooled(self) -> bool:
         """True once findings went to disk."""
@@ -117,10 +113,6 @@ class FindingStore:
             yield from heapq.merge(*(_read_run(runs, blocks) for blocks in starts), key=k)
         finally:
             runs.close()
-
-    def sorted(self, key: Callable[[Finding], Any]) -> Iterator[Finding]:
-        for f, _ in self.sorted_records(key):
-            yield f
 
     def _chunk(self, i: int) -> list[Record]:
         offset, length = self._chunks[i]

@@ -17,7 +17,7 @@ Safety, because the page shows text written by strangers and may be opened on a 
 - only http(s) post URLs become links (never javascript: or data:), opened with rel=noopener noreferrer;
 - under --redact no post text is written, only evidence masked through `phiscan.masking`.
 
-Output is deterministic (no timestamp unless the caller passes `generated_at`; findings in `ordered()` order).
+Output is deterministic (no timestamp unless the caller passes `generated_at`; findings in report order, `model.report_key`).
 """
 from __future__ import annotations
 
@@ -196,9 +196,6 @@ class HtmlReporter:
             out.write("\n".join(block) + "\n")
 
     # ------------------------------------------------------------------------------------------ document
-    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str, generated_at: str | None = None) -> str:
-        return "".join("\n".join(block) + "\n" for block in self.blocks(result, rules, redact=redact, fail_on=fail_on, generated_at=generated_at))
-
     def blocks(self, result: ScanResult, rules: RuleSet, *, redact: bool, fail_on: str, generated_at: str | None = None) -> Iterator[list[str]]:
         """The page as blocks of lines: head and summary, then one block per post (streamed from the store)."""
         summary = result.summary(fail_on)

@@ -10,7 +10,7 @@ and the last line tells it the run is complete. Finding lines carry exactly the 
 `finding_dict` (the versioned contract); the summary line carries the JSON report's `summary` plus the schema
 version and tool.
 
-Output is deterministic: findings are ordered by `ordered()` (source, position of the post in it, post id,
+Output is deterministic: findings are ordered by `model.report_key` (source, position of the post in it, post id,
 field, offsets), errors by source and place.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import json
 import re
 from typing import IO, Iterable
 
-from ..model import Finding, ReadError, ScanResult, report_key
+from ..model import ReadError, ScanResult
 from ..rules.engine import RuleSet
 from .json_report import SCHEMA_VERSION, _version, finding_dict, summary
 
@@ -28,11 +28,6 @@ from .json_report import SCHEMA_VERSION, _version, finding_dict, summary
 _LINE_BREAKERS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 # A lone surrogate (a JSON input may hold "\ud83d" alone) cannot be written as UTF-8; JSON can still say it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings in the one report order (`model.report_key`; `ScanResult.ordered` streams it)."""
-    return sorted(findings, key=report_key)
 
 
 def ordered_errors(errors: Iterable[ReadError]) -> list[ReadError]:

@@ -121,21 +121,19 @@ class SarifReporter:
     redact_default = True
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = True, fail_on: str = "medium") -> None:
-        dump_indented(self.document(result, rules, redact=redact, fail_on=fail_on, stream=True), out)  # = json.dump(indent=2), streamed
+        dump_indented(self.document(result, rules, redact=redact, fail_on=fail_on), out)  # = json.dump(indent=2), streamed
         out.write("\n")
 
-    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool = True, fail_on: str = "medium",
-                 stream: bool = False) -> dict[str, Any]:
-        """The SARIF log as a dict; with `stream`, its results are a `Stream` that `dump_indented` writes as they
-        are read from the store (a million results are never in memory at once)."""
+    def document(self, result: ScanResult, rules: RuleSet, *, redact: bool = True, fail_on: str = "medium") -> dict[str, Any]:
+        """The SARIF log as a dict whose results are a `Stream` that `dump_indented` writes as they are read from
+        the store (a million results are never in memory at once)."""
         from .. import __version__
 
         descriptors = [rule_descriptor(r, tuple(result.policies.get(r.code, ()))) for r in rules]
         index = {r.code: i for i, r in enumerate(rules)}
         # open and suppressed findings, merged in one order (open first on a tie, as a stable sort of both would)
         reported = heapq.merge(result.ordered(key=sort_key), result.ordered("suppressed", key=sort_key), key=sort_key)
-        made = (self._result(f, index, redact, result.baseline is not None) for f in reported)
-        results = Stream(made) if stream else list(made)
+        results = Stream(self._result(f, index, redact, result.baseline is not None) for f in reported)
         summary = result.summary(fail_on)
         counts = summary.by_status
         run: dict[str, Any] = {
