@@ -16,12 +16,12 @@ import tempfile
 from pathlib import Path
 
 
-def phiscan_preds(gold: Path) -> list[dict]:
+def phiscan_preds(gold: Path, judgment: str = "default") -> list[dict]:
     from phiscan.config import Config
     from phiscan.engine import Scanner
     from phiscan.model import Severity
 
-    scanner = Scanner.from_config(Config())
+    scanner = Scanner.from_config(Config(judgment=judgment))
     posts = []
     for line in gold.open(encoding="utf-8"):
         if not line.strip():
@@ -60,9 +60,10 @@ def main() -> None:
     ap.add_argument("--score", default=str(Path(__file__).resolve().parents[2] / "shared" / "eval" / "score.py"))
     ap.add_argument("--dump", help="also write the predictions here")
     ap.add_argument("--labels")
+    ap.add_argument("--judgment", default="default", help="weights of the learned judgment (default: the shipped ones)")
     a = ap.parse_args()
     gold = Path(a.gold)
-    preds = presidio_preds(gold) if a.presidio else phiscan_preds(gold)
+    preds = presidio_preds(gold) if a.presidio else phiscan_preds(gold, a.judgment)
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
         for p in preds:
             fh.write(json.dumps(p) + "\n")

@@ -578,6 +578,31 @@ def _load_rules_only(ctx):
 
 
 @main.command()
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of labeled JSONL files (default: fixtures/corpus of a checkout).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the weights (default: the package's own weights file).")
+@click.option("--validate", "validate_sets", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labeled JSONL sets to judge with the trained models (never trained on). Repeatable.")
+@click.option("--folds", type=click.IntRange(0, 20), default=5, show_default=True, help="k of the k-fold validation (0: none).")
+def train(corpus, output, validate_sets, folds):
+    """Rebuild the learned judgment from a labeled corpus (fixed seed: the same corpus gives the same weights).
+
+    Needs the training extra: pip install 'phiscan[train]'."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise click.UsageError("training needs scikit-learn: pip install 'phiscan[train]'")
+    from .classify import train as tr
+    from .classify.judge import WEIGHTS
+
+    folder = Path(corpus) if corpus else Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
+    if not folder.is_dir():
+        raise click.UsageError(f"{folder}: corpus folder not found; give --corpus")
+    tr.main(folder, Path(output) if output else WEIGHTS, [Path(v) for v in validate_sets], folds)
+
+
+@main.command()
 def formats():
     """List the input formats phiscan reads."""
     from .sources import REGISTRY

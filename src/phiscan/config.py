@@ -54,6 +54,9 @@ class Config:
     # `phiscan scan` and `phiscan baseline` keep a cache of what each text's findings were (hashes and offsets,
     # never text: see phiscan.cache), so a rescan skips what it scanned before; `check` and `eval` never use it
     cache: bool = True
+    # The learned judgment's weights (phiscan.classify): "default" is the file shipped in the package; a path is
+    # one an institution trained with `phiscan train` on its own corpus.
+    judgment: str = "default"
 
     def __post_init__(self) -> None:
         Severity.parse(self.fail_on)
@@ -200,7 +203,7 @@ _SEVERITIES = ("high", "medium", "low")
 SETTINGS: dict[str, str] = {
     "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths", "authorizations": "path",
     "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "max_text_chars": "int", "baseline": "path",
-    "cache": "bool",
+    "cache": "bool", "judgment": "str",
 }
 assert set(SETTINGS) == {f.name for f in fields(Config)}
 

@@ -23,7 +23,9 @@ from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 # Entity kinds whose spans compete for the same text: the more specific wins ("Oakridge Falls" after "from"
 # is a place, not a PERSON; an MRN is not a phone number).
 PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
-            "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1}
+            "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1, "DESCRIPTION": 0}
+# descriptions may contain other spans ("the grain bin accident near Oskaloo"): they never displace one
+OVERLAPPING = ("QUASI", "DESCRIPTION")
 
 
 @dataclass
@@ -35,8 +37,9 @@ class Scanner:
     profile: Profile
 
     @classmethod
-    def from_config(cls, config: Config, cache: bool = False) -> "Scanner":
-        """An engine for these settings; `cache=True` reads and fills the scan cache (see cache.py)."""
+    def from_config(cls, config: Config, cache: bool = False, judge: bool = True) -> "Scanner":
+        """An engine for these settings; `cache=True` reads and fills the scan cache (see cache.py);
+        `judge=False` leaves the learned judgment out (training builds it from the candidates)."""
         base = rules_dir()
         cues = load_cues(base / "context.yaml")
         folders = [base] + [Path(d) for d in config.rules_dirs]
@@ -47,6 +50,10 @@ class Scanner:
         packs = load_packs(base / "packs", config.packs, config.pack_files)
         profile = load_profile(config.profile)
         scanner = cls(config, rules, cues, packs, profile)
+        if judge:
+            from .classify.judge import load
+
+            scanner.judgment = load(None if config.judgment == "default" else config.judgment)
         if cache:
             from .cache import FindingCache, environment
 
@@ -62,6 +69,7 @@ class Scanner:
         # long export are analysed once (within a batch they are anyway)
         self._recent: OrderedDict[str, tuple] = OrderedDict()
         self.authorizations = None
+        self.judgment = None  # a classify.judge.Judge: the learned judgment (None: the rules judge without it)
         if self.config.authorizations:
             from .consent import load_registry
 
@@ -302,7 +310,13 @@ class Scanner:
 
     def judge(self, post: Post, fld: str, a, spans: list[Span]) -> list[Finding]:
         reply_names = tuple(n for n in _reply_names(post))
-        ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names)
+        judgment = None
+        if self.judgment is not None:
+            from .classify.train import meta_of_post
+
+            judgment = self.judgment.judge(a.text, a.sents, spans, meta_of_post(post) if fld == "text" else _field_meta(post))
+        ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names,
+                      judgment=judgment, judge=self.judgment)
         verdicts = self.rules.evaluate(ctx)
         return self._findings(post, fld, verdicts, a.text)
 
@@ -371,6 +385,13 @@ def _worker_scan(posts: list[Post]) -> list[tuple[Post, list[Finding]]]:
     return list(_WORKER.scan(posts))
 
 
+def _field_meta(post: Post):
+    """What the judgment knows of a field other than the post's text (alt text, a title): who posted it."""
+    from .classify.judge import PostMeta
+
+    return PostMeta(account=post.account_type or "", platform=post.platform or "")
+
+
 def _reply_names(post: Post) -> list[str]:
     author = (post.reply_to_author or "").strip().lower()
     if not author:
@@ -409,7 +430,7 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
             kept.append(s)
             continue
         # quasi-identifiers may contain other spans ("the grain bin accident near Oskaloo"); keep both
-        if s.entity == "QUASI" or all(k.entity == "QUASI" for k in clash):
+        if s.entity in OVERLAPPING or all(k.entity in OVERLAPPING for k in clash):
             kept.append(s)
             continue
         # a place after "from/in" beats a PERSON guess from NER

@@ -6,7 +6,7 @@ from .model import Finding, Severity
 PLACEHOLDER = {
     "PERSON": "<NAME>", "HASHTAG": "<NAME HASHTAG>", "HANDLE": "<HANDLE>", "DATE": "<DATE>", "AGE": "<AGE 90+>",
     "ROOM": "<ROOM>", "MRN": "<RECORD NUMBER>", "ID": "<ID NUMBER>", "PHONE": "<PHONE>", "EMAIL": "<EMAIL>",
-    "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "FACILITY": "<FACILITY>",
+    "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
 }
 
 

@@ -5,7 +5,7 @@ from .base import Detector
 from .names import NameDetector
 from .patterns import AgeDetector, ContactDetector, DateDetector, IdDetector, RoomDetector, ZipDetector
 from .places import PlaceDetector
-from .quasi import HandleDetector, QuasiDetector
+from .quasi import DescriptionDetector, HandleDetector, QuasiDetector
 
 
 def default_detectors() -> list[Detector]:
@@ -20,6 +20,7 @@ def default_detectors() -> list[Detector]:
         NameDetector(),
         PlaceDetector(),
         QuasiDetector(),
+        DescriptionDetector(),
     ]
 
 

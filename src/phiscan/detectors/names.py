@@ -1,15 +1,15 @@
 """Person names: spaCy NER plus titles and care context, 'LAST, FIRST' lists, and names inside hashtags."""
 from __future__ import annotations
 
-import re
+import regex as re  # Unicode letter classes (\p{Lu}, \p{Ll}): 'Đức', 'Wróbel', 'Łukasz' are names too
 
 from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
 
-NAME_TOKEN = r"[A-Z][a-zà-öø-ÿ'’-]+(?:-[A-Z][a-zà-öø-ÿ'’]+)?"
-ANY_TOKEN = r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zà-öø-ÿA-Z'’-]+"
+NAME_TOKEN = r"\p{Lu}[\p{Ll}\p{M}'’-]+(?:-\p{Lu}[\p{Ll}\p{M}'’]+)?"
+ANY_TOKEN = r"\p{L}[\p{L}\p{M}'’-]+"
 
 # Honorifics and kinship titles used for patients (and everyone else); what follows is a name.
 PERSON_TITLES = (
@@ -36,51 +36,51 @@ PATIENT_PATTERN = re.compile(
 )
 TITLE_PATTERN = re.compile(
     r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
-    r"(?P<name>(?:[A-Z]\.\s?)?(?:" + ANY_TOKEN + r"|[A-Z]\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
+    r"(?P<name>(?:\p{Lu}\.\s?)?(?:" + ANY_TOKEN + r"|\p{Lu}\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
     re.I,
 )
-LAST_FIRST_UPPER = re.compile(r"(?<![\w])([A-ZÀ-Ý][A-ZÀ-Ý'’-]{1,}(?:[ -][A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?),\s*([A-ZÀ-Ý][A-ZÀ-Ý'’-]+|[A-Z]\.)(?![\w])")
-LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|[A-Z]\.)(?![\w])")
-LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*[A-Z]?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
-ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}[A-Z]?\s*[-–|:]\s*((?:[A-Z]\.\s?)?" + NAME_TOKEN + r")(?=\s*[/|,;–-]|\s*$)", re.I)
+LAST_FIRST_UPPER = re.compile(r"(?<![\w])(\p{Lu}[\p{Lu}'’-]{1,}(?:[ -]\p{Lu}[\p{Lu}'’-]+)?),\s*(\p{Lu}[\p{Lu}'’-]+|\p{Lu}\.)(?![\w])")
+LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|\p{Lu}\.)(?![\w])")
+LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*\p{Lu}?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
+ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}\p{Lu}?\s*[-–|:]\s*((?:\p{Lu}\.\s?)?" + NAME_TOKEN + r")(?=\s*[/|,;–-]|\s*$)", re.I)
 
 KIN_WORD = (
     r"(?:(?:little|older|oldest|younger|youngest|big|baby|twin|late|ex-?|step|step-|grand|great[- ]grand)\s?)?"
     r"(?:daughters?|dtrs?|sons?|wife|husband|hus|spouse|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sisters?|sis|"
     r"brothers?|bro|grandsons?|granddaughters?|grand\s+daughters?|grandaughters?|grandma|grandpa|grandmother|grandfather|niece|"
     r"nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?|proxy|hcp|health\s+care\s+proxy|friend|neighbou?r|"
-    r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![a-z])"
+    r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![\p{Ll}\p{M}])"
 )
 # "his daughter Renata", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
 KIN_PATTERN = re.compile(
     r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"\s*(?:[,:\-–]+\s*|\s+(?:is|named|called)\s+)?"
-    r"((?:[A-Za-zÀ-ÿ][a-zà-ÿ'’-]+|[A-ZÀ-Ý'’-]{2,})(?:\s+(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]{2,}))?)",
+    r"((?:\p{L}[\p{Ll}\p{M}'’-]+|[\p{Lu}'’-]{2,})(?:\s+(?:\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,}))?)",
     re.I,
 )
-NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*([A-Z][a-zà-ÿ'’-]+|[A-Z]{2,})")
+NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*(\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,})")
 CREDENTIAL_AFTER = re.compile(r",?\s*(?:RN|MD|DO|NP|PA-C|CNA|LPN|BSN|MSN|DNP|PharmD|CRNA|APRN|FNP)\b")
 # "spoke with suzette", "PER DAVID", "proxys. suzette and ank": a census first name in any case after these
-WITH_NAME = re.compile(r"\b(?:spoke\s+(?:with|to)|talked\s+(?:with|to)|per|called|update[d]?|informed|met\s+with|discussed\s+with|SPOKE\s+(?:WITH|TO)|PER)\s+([A-Za-z][a-z]+|[A-Z]{2,})\b")
+WITH_NAME = re.compile(r"\b(?:spoke\s+(?:with|to)|talked\s+(?:with|to)|per|called|update[d]?|informed|met\s+with|discussed\s+with|SPOKE\s+(?:WITH|TO)|PER)\s+(\p{L}[\p{Ll}\p{M}]+|\p{Lu}{2,})\b")
 ABOUT_NAME = re.compile(
     r"\b(?:thinking\s+(?:about|of)|praying\s+for|pray\s+for|prayers\s+for|remember(?:ing)?|miss(?:ing)?|hug(?:ging)?|"
-    r"visit(?:ing|ed)?|about|with)\s+([A-Z][a-z]{2,})(?=[\s.,!?;:]|$)"
+    r"visit(?:ing|ed)?|about|with)\s+(\p{Lu}[\p{Ll}\p{M}]{2,})(?=[\s.,!?;:]|$)"
 )
-NAME_INITIAL = re.compile(r"(?<![\w'’.])([A-Z][a-z]{2,})\s+([A-Z])(?:\.|(?=[\s,;:)?]|$))(?!\s?[A-Z][a-z])(?![\w'’])")
+NAME_INITIAL = re.compile(r"(?<![\w'’.])(\p{Lu}[\p{Ll}\p{M}]{2,})\s+(\p{Lu})(?:\.|(?=[\s,;:)?]|$))(?!\s?\p{Lu}[\p{Ll}\p{M}])(?![\w'’])")
 ACTOR = re.compile(
-    r"(?<![\w'’])([A-Za-z][a-z]+|[A-Z]{2,})\s+(?:called|calls|phoned|visited|visits|was\s+(?:updated|called|informed|in)|is\s+(?:aware|speaking|here|the\s+proxy)|"
+    r"(?<![\w'’])(\p{L}[\p{Ll}\p{M}]+|\p{Lu}{2,})\s+(?:called|calls|phoned|visited|visits|was\s+(?:updated|called|informed|in)|is\s+(?:aware|speaking|here|the\s+proxy)|"
     r"reports|reported|states|stated|came\s+in|in\s+to\s+visit|at\s+(?:the\s+)?bedside|CALLED|PHONED|VISITED|IS\s+(?:AWARE|SPEAKING)|REPORTS|STATES|IN\s+TO\s+VISIT)\b"
 )
 CONTACT_NAME = re.compile(r"\b(" + NAME_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)\s*[-:–]?\s*(?:(?:cell|home|work|mobile|ph|phone|tel)\s*#?\s*:?\s*)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
 NAME_AND_KIN = re.compile(r"\b(" + NAME_TOKEN + r")\s+(?:and|&)\s+(?:her|his|their)\s+" + KIN_WORD)
-FULL_NAME = re.compile(r"(?<![\w'’])([A-Z][a-zà-ÿ]{2,})\s+([A-Z][a-zà-ÿ'’-]{2,})(?![\w'’])")
+FULL_NAME = re.compile(r"(?<![\w'’])(\p{Lu}[\p{Ll}\p{M}]{2,})\s+(\p{Lu}[\p{Ll}\p{M}'’-]{2,})(?![\w'’])")
 _PLACE_HEADS = (r"County|Township|High|School|Street|St|Road|Rd|Avenue|Ave|Hospital|Clinic|Center|Memorial|Falls|Springs|"
                 r"Creek|Hollow|Ridge|Valley|Lake|River|Bay|Park|Hills?|Heights|Junction|Mills?|Station|Church|Market")
-FAMILY_NAME = re.compile(r"\b(?:the\s+)?([A-Z][a-zà-ÿ'’-]+|[A-Z]{3,})\s+(?:family|FAMILY|famil(?:y|ia))\b")
-CAP_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]{2,}(?![\w'’])")
-HASHTAG = re.compile(r"(?<![\w#])#([A-Za-z][A-Za-z0-9_]{2,60})")
+FAMILY_NAME = re.compile(r"\b(?:the\s+)?(\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{3,})\s+(?:family|FAMILY|famil(?:y|ia))\b")
+CAP_WORD = re.compile(r"(?<![\w'’])\p{Lu}[\p{Ll}\p{M}]{2,}(?![\w'’])")
+HASHTAG = re.compile(r"(?<![\w#])#(\p{L}[A-Za-z0-9_]{2,60})")
 HASHTAG_PREFIX = re.compile(r"^(?:PrayFor|Pray4|PrayingFor|Praying4|Prayers4|PrayersFor|Team|Welcome|Baby|Love|HugsFor|Hugs4|Go|Justice4|JusticeFor|Remembering|RIP|ForeverIn|Free)(.+)$")
 HASHTAG_SUFFIX = re.compile(r"^(.+?)(?:Strong|Walks|Walk|GoesHome|Home|Fights|Fight|Warrior|Army|Tough|Journey|Way|Updates|Update|Recovery|Wins|Rocks|Forever)$")
-CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+")
+CAMEL = re.compile(r"\p{Lu}[\p{Ll}\p{M}]+|\p{Lu}+(?![\p{Ll}\p{M}])|[\p{Ll}\p{M}]+")
 INSTITUTION_WORDS = re.compile(
     r"\b(?:hospital|medical|health|healthcare|clinic|memorial|center|centre|general|regional|children's|childrens|institute|"
     r"pavilion|campus|foundation|university|college|school|church|county|city|valley|unit|team|department|dept|ward|wing|tower|"
@@ -164,7 +164,7 @@ class NameDetector:
                 cap = w[:1].isupper()
                 if i > 0 and not cap:
                     break
-                if not (re.fullmatch(r"[A-Z]\.?", w) or looks_like_name(w, capitalized_context=cap, after_title=True) or (cap and not is_common_word(w, 4.8))):
+                if not (re.fullmatch(r"\p{Lu}\.?", w) or looks_like_name(w, capitalized_context=cap, after_title=True) or (cap and not is_common_word(w, 4.8))):
                     break
                 keep.append(w)
             if not keep:
@@ -357,11 +357,11 @@ class NameDetector:
         staff_tokens: set[str] = set()
         for sp in out:
             if sp.entity == "PERSON" and (sp.attr("title_kind") == "staff" or CREDENTIAL_AFTER.match(t[sp.end:sp.end + 16])):
-                staff_tokens.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", sp.text))
+                staff_tokens.update(w.lower() for w in re.findall(r"\p{L}{3,}", sp.text))
         if staff_tokens:
             marked = []
             for sp in out:
-                words = [w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", sp.text)]
+                words = [w.lower() for w in re.findall(r"\p{L}{3,}", sp.text)]
                 if sp.entity == "PERSON" and words and any(any(s.startswith(w) for s in staff_tokens) for w in words):
                     sp = Span(sp.entity, sp.start, sp.end, sp.text, sp.score, sp.detector, sp.explanation, tuple(sorted(dict(sp.attrs, staff=True).items())))
                 marked.append(sp)

@@ -6,6 +6,7 @@ import re
 from ..model import Span
 from ..nlp import Analysis
 from .base import RegexDetector, span
+from .lang import AGE_AFTER, RELATIVE_DATES, ROOM_WORDS, alternation, spelled_number
 
 I = re.I
 MONTHS = {
@@ -27,8 +28,13 @@ RELATIVE = [
     (r"\b(?:\d{1,2}|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|nights?|weeks?)\s+ago\b", "ago"),
     (r"\b(?:post[- ]?op|POD)\s*(?:day\s*)?#?\d{1,2}\b", "postop"),
     # a few other languages seen in staff posts
-    (r"\b(?:ayer|anoche|hoy|mañana|kahapon|ngayon|kagabi)\b", "day"),
-    (r"(?<!\w)(?:hôm nay|hôm qua|tối qua)(?!\w)", "day"),
+    (r"\bthe\s+other\s+(?:night|day|morning|evening)\b", "other"),
+    (r"\b(?:a\s+few|a\s+couple(?:\s+of)?|several|\d{1,2}|an?)\s+(?:hours?|hrs?|minutes?|mins?)\s+ago\b", "ago"),
+    (r"\b(?:(?:on|since|over)\s+)?(?:Thanksgiving|Christmas(?:\s+(?:Eve|Day|morning|night))?|New\s+Year'?s(?:\s+(?:Eve|Day))?|Easter(?:\s+Sunday)?|"
+     r"Halloween|Fourth\s+of\s+July|July\s+4th|Labor\s+Day|Memorial\s+Day|Mother'?s\s+Day|Father'?s\s+Day|Valentine'?s\s+Day|"
+     r"Super\s+Bowl\s+Sunday|Black\s+Friday)(?:\s+(?:morning|night|evening))?\b", "holiday"),
+    (r"(?<![\w:.])(?:[01]?\d|2[0-3]):[0-5]\d\s?(?:am|pm|a\.m\.|p\.m\.|hrs|h)?(?![\w:])|(?<![\w:.])(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", "time"),
+    (r"(?<![\w])(?:" + alternation(w for lang, t in RELATIVE_DATES.items() if lang != "en" for w in t) + r")(?![\w])", "day"),
 ]
 
 ABSOLUTE = [
@@ -121,10 +127,15 @@ AGE_PATTERNS = [
     (r"\b(\d{2,3})(?:st|nd|rd|th)\s+(?:birthday|bday|b-day)\b", "birthday"),
     (r"\b(?:happy|her|his)\s+(\d{2,3})(?:st|nd|rd|th)\b", "birthday"),
     (r"(?<![\w#-])(\d{2,3})\s?(?:M|F)(?![\w°])", "age-sex"),
-    (r"\b(\d{2,3})\s+(?:años|anos|taon)\b", "years old"),
+    (r"(?<![\w.,])(\d{1,3})\s?(?:" + alternation(w for ws in AGE_AFTER.values() for w in ws) + r")(?![\w])", "years old"),
+    (r"(?<![\w'’])(?:[A-Z][\w'’-]+|[A-Z]\.),\s+(\d{2,3}),(?=\s)", "apposition"),
     (r"\b(?:in\s+(?:her|his|their)\s+)(\d)0s\b", "decade"),
     (r",\s+(\d{1,3}),\s+(?:of|from)\b", "apposition"),
 ]
+
+
+SPELLED_AGE = re.compile(r"\b((?:ninety|(?:one|a)\s+hundred)(?:[\s-]+(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine))?)"
+                         r"(?:[\s-]+years?(?:[\s-]+old)?|(?:st|nd|rd|th)?\s+birthday)", re.I)
 
 
 class AgeDetector(RegexDetector):
@@ -136,6 +147,10 @@ class AgeDetector(RegexDetector):
 
     def detect(self, a: Analysis) -> list[Span]:
         out: list[Span] = []
+        for m in SPELLED_AGE.finditer(a.text):
+            n = spelled_number(m.group(1))
+            if n is not None:
+                out.append(span("AGE", m, a.text, 0.7, self.name, "age in words", age=n, over_89=n >= 90))
         for rx, kind in self._rx:
             for m in rx.finditer(a.text):
                 n = int(m.group(1))
@@ -154,7 +169,15 @@ class AgeDetector(RegexDetector):
         return sorted(out, key=lambda s: s.start)
 
 
-ROOM_WORD = r"(?:room|rm|bed|bay|pod|stretcher|cubicle|cubby|hall|hallway|phòng|cuarto|habitaci[oó]n|cama|kama|kwarto)"
+ROOM_WORD = r"(?:" + alternation(w for ws in ROOM_WORDS.values() for w in ws if w not in ("or", "ldr", "pacu", "obs", "sal", "lit", "an")) + r"|(?-i:OR|LDR|PACU|OBS|[Ll]it|[Ss]al))"
+# a person, then "in" and a number: "the woman in 512", "your dad in 318", "Grandpa Lou in 22B"
+PERSON_IN_NUMBER = re.compile(
+    r"(?:\b(?:guy|man|woman|lady|gal|girl|boy|kid|kiddo|baby|babe|mom|dad|mother|father|grandma|grandpa|granny|patient|pt|"
+    r"gentleman|gent|fella|dude|sir|ma'am|miss|mister|mama|papa|auntie|uncle|husband|wife|son|daughter|twins?|one)|"
+    r"(?<![\w'’])(?-i:[A-Z][\w'’-]+))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?((?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w)"
+    r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|years?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml))", re.I)
+# a track-board or board slot: "T4", "H2" written as a location ("in T4", "T4:", "| T4 |")
+SLOT = re.compile(r"(?:(?<=\bin\s)|(?<=\|\s)|(?<=^)|(?<=\n)|(?<=\[))(?-i:[A-Z]{1,2}\d{1,2})(?=\s*[:|–-]|\s+(?-i:[A-Z]{2,}|[A-Z][a-z]))", re.M)
 ROOM_NUM = r"(?:(?-i:[A-Z])?\d{1,4}(?:-?(?-i:[A-Z])(?![a-z]))?|(?<=[ \t])(?-i:[A-H])(?![A-Za-z.]))"
 
 
@@ -175,8 +198,15 @@ class RoomDetector(RegexDetector):
                 continue
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
         for m in self._bare.finditer(a.text):
-            if a.near("care", m.start(1), m.end(1), 80):
-                out.append(span("ROOM", m, a.text, 0.6, self.name, "room number after 'in' near care words", group=1))
+            out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
+        for m in PERSON_IN_NUMBER.finditer(a.text):
+            sp = span("ROOM", m, a.text, 0.45, self.name, "a number where a person is ('the woman in 512')", group=1, kind="person_in")
+            if not any(o.overlaps(sp) for o in out):
+                out.append(sp)
+        for m in SLOT.finditer(a.text):
+            sp = span("ROOM", m, a.text, 0.4, self.name, "a board slot ('T4')", kind="slot")
+            if not any(o.overlaps(sp) for o in out):
+                out.append(sp)
         return out
 
 
@@ -192,6 +222,9 @@ ID_PATTERNS = [
     ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:SN|S/N|serial(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "device serial number"),
     ("ID", r"\b(?:barcode|wristband|armband|bracelet)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{6,20})\b", "wristband/barcode number"),
+    ("ID", r"\b(?:acc|acct|rx|claim|ref|bib|ticket|badge|tag|order|accession|specimen|sample|lab|invoice|booking|confirmation|"
+           r"member|group|policy|ID|patient\s+no|pt\s+no)\s*(?:#|no\.?|number|ID)\s*[:#]?\s*(#?(?=[A-Z0-9 -]*\d{3})[A-Z0-9][A-Z0-9 -]{2,20}[A-Z0-9])", "labeled number"),
+    ("ID", r"\b(?:plate|license|licence)\s*(?:#|no\.?|number)?\s*[:#'\"]?\s*((?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,4}-?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:driver'?s?\s+licen[cs]e|DL)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "driver's licence number"),
 ]
 SSN_BARE = re.compile(r"(?<![\w-])(?!000|666|9\d\d)(\d{3})-(?!00)(\d{2})-(?!0000)(\d{4})(?![\w-])")
@@ -225,9 +258,10 @@ class IdDetector(RegexDetector):
 
 
 PAGER = re.compile(r"\b(?:pager|pg|beeper|bpr|page)\s*(?:number|no\.?|#)?\s*[:#]?\s*#?(\d{4,6})\b", re.I)
-# Mistyped numbers in notes ("(240444-1243)", "301 273 45166"): phone-shaped runs of 10-11 digits, taken only
-# next to words that make them a person's number (son, cell, call her ...).
+# Mistyped numbers in notes ("(240444-1243)", "301 273 45166"): phone-shaped runs of 10-11 digits, proposed as
+# candidates (loose=True) for the judgment and the phone rule's own context words to settle.
 LOOSE_PHONE = re.compile(r"(?<![\w#-])\(?\d{3,6}\)?[\s.-]?\d{3,5}[\s.-]\d{4,5}\)?(?![\w-])")
+ODD_PHONE = re.compile(r"(?<![\w/#-])\(?\d{3}\)?\s?[/.\s-]\s?\d{3}\s?[/.\s-]\s?\d{4}(?![\w/-])|(?<![\w#-])\d{3}\s\d{7}(?![\w-])")
 PHONE = re.compile(
     r"(?<![\w/.#-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])?\d{3}[\s.-]\d{4}(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?![\w/-]|\.\d)"
     r"|(?<![\w#-])\d{10}(?![\w-])"
@@ -278,8 +312,12 @@ class ContactDetector(RegexDetector):
             out.append(span("PHONE", m, t, 0.75 if len(digits) >= 10 else 0.6, self.name, f"phone number pattern ({len(digits)} digits)", digits=digits[-10:]))
         for m in LOOSE_PHONE.finditer(t):
             digits = re.sub(r"\D", "", m.group(0))
-            if len(digits) in (10, 11) and not any(o.overlaps(span("PHONE", m, t, 0, "", "")) for o in out) and a.near("personal", m.start(), m.end(), 40):
-                out.append(span("PHONE", m, t, 0.5, self.name, "phone-shaped number next to a person's contact words", digits=digits))
+            if len(digits) in (10, 11) and not any(o.overlaps(span("PHONE", m, t, 0, "", "")) for o in out):
+                out.append(span("PHONE", m, t, 0.5, self.name, "phone-shaped number", digits=digits, loose=True))
+        for m in ODD_PHONE.finditer(t):
+            digits = re.sub(r"\D", "", m.group(0))
+            if len(digits) == 10 and not any(o.overlaps(span("PHONE", m, t, 0, "", "")) for o in out):
+                out.append(span("PHONE", m, t, 0.55, self.name, "phone number written with odd separators", digits=digits, loose=True))
         for m in PAGER.finditer(t):
             if not any(o.start <= m.start(1) < o.end for o in out):
                 out.append(span("PHONE", m, t, 0.7, self.name, "pager number", group=1, digits=m.group(1), pager=True))

@@ -104,6 +104,33 @@ class QuasiDetector:
         return sorted(out, key=lambda s: s.start)
 
 
+# A clause of a sentence: the unit a singling-out description lives in ("a deputy sitting next to your stretcher",
+# "the tiniest twins our NICU has ever sent home"). Every clause of 3 to 24 words is proposed as a DESCRIPTION
+# candidate; the learned judgment says which ones single out the patient.
+CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]|•\n]+|[.](?=\s|$)|\s[-–—]+\s|\s(?=(?:and|but|so|because|who|which|while|after|when)\s)")
+
+
+class DescriptionDetector:
+    name = "descriptions"
+    entities = ("DESCRIPTION",)
+    needs_nlp = False
+
+    def detect(self, a: Analysis) -> list[Span]:
+        t = a.text
+        out = []
+        start = 0
+        for m in list(CLAUSE_BREAK.finditer(t)) + [None]:
+            end = m.start() if m is not None else len(t)
+            seg = t[start:end]
+            words = seg.split()
+            if 3 <= len(words) <= 24:
+                s = start + (len(seg) - len(seg.lstrip()))
+                e = start + len(seg.rstrip())
+                out.append(span("DESCRIPTION", (s, e), t, 0.3, self.name, "a clause that may describe a person", kind="clause"))
+            start = m.end() if m is not None else len(t)
+        return out
+
+
 HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)(?![\w@]|\.[a-z])")
 
 

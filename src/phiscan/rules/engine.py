@@ -68,6 +68,8 @@ class Context:
     field: str = "text"
     _identifiable: bool | None = None
     reply_names: tuple[str, ...] = ()
+    judgment: Any = None  # classify.judge.Judgment of this text, None without the learned judgment
+    judge: Any = None  # the classify.judge.Judge that made it (its thresholds)
 
     verdicts: list = dataclasses.field(default_factory=list)
 
@@ -121,9 +123,32 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             hit = any(n and (n in sp.text.lower() or sp.text.lower().lstrip("@") in n) for n in ctx.reply_names)
             if hit != val:
                 return False
+        if key in ("care", "care_near", "tied") and not _judged(key, val, sp, ctx):
+            return False
         if key == "any" and not any(check(c, sp, ctx) for c in val):
             return False
     return True
+
+
+def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
+    """The learned judgment's conditions: `care` (the post tells of an identifiable person's care), `care_near`
+    (the span's sentence and its neighbours do), `tied: medium|high` (the span model ties this candidate to the
+    patient with at least that confidence). Without a judgment, none of them holds."""
+    j = ctx.judgment
+    if j is None:
+        return val is False
+    th = ctx.judge.thresholds if ctx.judge is not None else {}
+    if key == "care":
+        return (j.post >= th.get("post", 0.5)) == bool(val)
+    if key == "care_near":
+        return (j.sentence_p(sp.start) >= th.get("post", 0.5)) == bool(val)
+    p = j.span_p(sp)
+    if p is None:
+        return False
+    level = {"medium": th.get("span_medium", 0.5), "high": th.get("span_high", 0.8), "low": th.get("span_low", 0.2)}
+    if val is False:
+        return p < level["low"]
+    return p >= level.get(str(val), level["medium"])
 
 
 class RuleSet:
@@ -309,7 +334,7 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
     return out
 
 
-PHASE_OF_ENTITY = {"LOCATION": 2, "ZIP": 2, "ROOM": 2, "EMAIL": 2, "URL": 2, "FACILITY": 3, "DATE": 3, "QUASI": 3}
+PHASE_OF_ENTITY = {"LOCATION": 2, "ZIP": 2, "ROOM": 2, "EMAIL": 2, "URL": 2, "FACILITY": 3, "DATE": 3, "QUASI": 3, "DESCRIPTION": 3}
 
 
 def _phase_of(rule: Rule, entity: str) -> int:
@@ -324,13 +349,20 @@ def resolve_relative(sp: Span, post: Post) -> str | None:
     """Turn 'last night' / 'yesterday' / 'last Tuesday' / '3 days ago' into the date it discloses."""
     if post.created_at is None:
         return None
+    from ..detectors.lang import relative_offset
+
     day = post.created_at.date()
     t = sp.text.lower()
-    if "yesterday" in t or "last night" in t or "ayer" in t or "anoche" in t or "hôm qua" in t or "kahapon" in t or "kagabi" in t:
+    offset = relative_offset(t)
+    if offset is None:
+        return None  # "the other night": the post's time does not pin one day
+    if offset is not False:
+        d = day + timedelta(days=offset)
+    elif "yesterday" in t or "last night" in t:
         d = day - timedelta(days=1)
-    elif "tomorrow" in t or "mañana" in t:
+    elif "tomorrow" in t:
         d = day + timedelta(days=1)
-    elif any(w in t for w in ("today", "tonight", "this morning", "this afternoon", "this evening", "this am", "this pm", "hoy", "hôm nay", "ngayon")):
+    elif any(w in t for w in ("today", "tonight", "this morning", "this afternoon", "this evening", "this am", "this pm", "hours ago")):
         d = day
     else:
         m = re.search(r"(\d+|a|one|two|three|four|five|six|seven|ten)\s+(day|night|week)s?\s+ago", t)

@@ -17,6 +17,10 @@ CONDITION = {
         "profile": {"type": "array", "items": {"enum": ["staff", "org", "phone", "domain", "account", "place"]}},
         "identifiable": {"type": "boolean"},
         "reply_author": {"type": "boolean"},
+        # the learned judgment (phiscan.classify)
+        "care": {"type": "boolean"},
+        "care_near": {"type": "boolean"},
+        "tied": {"enum": ["low", "medium", "high", False]},
         "any": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
     },
 }

@@ -1,0 +1,63 @@
+"""Features of the learned judgment: what a post says (its words, the identifier candidates in it, who wrote it)
+and what surrounds each candidate span. Features are strings hashed into a fixed-size space, so the shipped
+weights are one array and nothing grows with the vocabulary of a scan.
+
+The same functions make features at training (`phiscan train`) and at scan time; `FEATURE_VERSION` is part of
+the weights file, and a mismatch refuses to load rather than judging with features the weights never saw.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from typing import Iterable
+
+FEATURE_VERSION = 3
+DIM = 1 << 18
+
+_WORD = re.compile(r"[@#]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_DIGITS = re.compile(r"\d")
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: 'Đức' and 'duc', 'cirugía' and 'cirugia' are one feature."""
+    t = unicodedata.normalize("NFKD", text.lower().replace("đ", "d").replace("ł", "l").replace("ø", "o"))
+    return "".join(c for c in t if not unicodedata.combining(c))
+
+
+def token_form(tok: str) -> str:
+    """The feature form of a token: handles and hashtags by kind, numbers by shape, words folded."""
+    if tok.startswith("@"):
+        return "<@handle>"
+    if tok.startswith("#"):
+        return "#" + fold(tok[1:])
+    if any(c.isdigit() for c in tok):
+        shape = _DIGITS.sub("9", fold(tok))
+        return "<num:" + (shape if len(shape) <= 5 else shape[:3] + "+") + ">"
+    return fold(tok)
+
+
+def tokens(text: str) -> list[tuple[str, int, int, str]]:
+    """(form, start, end, raw) of every word of the text."""
+    return [(token_form(m.group()), m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def word_features(forms: list[str], prefix: str = "") -> list[str]:
+    out = []
+    for i, f in enumerate(forms):
+        out.append(prefix + "w:" + f)
+        if i + 1 < len(forms):
+            out.append(prefix + "b:" + f + "_" + forms[i + 1])
+        if len(f) >= 5 and f[0].isalpha():  # word pieces: "gallbladder" and "gallbladders", "intubé" and "intubada"
+            out.append(prefix + "p:" + f[:4])
+            out.append(prefix + "s:" + f[-4:])
+    return out
+
+
+def hashed(features: Iterable[str]) -> list[int]:
+    """Indices of the features in the hashed space (crc32 is stable across processes, unlike hash())."""
+    return sorted({zlib.crc32(f.encode("utf-8")) % DIM for f in features})
+
+
+def bucket(p: float) -> str:
+    return str(min(9, int(p * 10)))

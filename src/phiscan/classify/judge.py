@@ -1,0 +1,204 @@
+"""The learned judgment: does a post tell of an identifiable individual's health or care, and which of its
+identifier candidates tie to that person?
+
+Two logistic models over hashed features (features.py), trained by `phiscan train` on the synthetic corpus in
+fixtures/corpus and shipped as package data (weights/judgment.npz):
+
+- the **post** model reads the post's words, the kinds of candidates the detectors found and who wrote it;
+  it also runs on a sentence with its neighbours, which says where in a long post the care is told;
+- the **span** model reads one candidate (its kind, how a detector found it, its shape, the words around it)
+  with the post's and its sentence's judgment, and says whether it identifies the patient (or a relative).
+
+Both are linear, so a decision is explained by the words that weighed most for it (`Judgment.reasons`).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, tokens, word_features
+
+WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
+
+
+class JudgmentError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PostMeta:
+    account: str = ""  # official | staff | ""
+    platform: str = ""
+    reply: bool = False
+    reply_words: tuple[str, ...] = ()  # words of the replied-to author's handle or name
+
+
+def meta_features(meta: PostMeta) -> list[str]:
+    out = ["acct:" + (meta.account or "?")]
+    if meta.reply:
+        out.append("reply")
+        out.append("reply:acct:" + (meta.account or "?"))
+    return out
+
+
+def candidate_kind(sp) -> str:
+    kind = sp.attr("pattern") or sp.attr("kind") or sp.detector
+    return f"{sp.entity}:{kind}"
+
+
+def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None) -> list[str]:
+    toks = tokens(text) if toks is None else toks
+    feats = word_features([t[0] for t in toks])
+    for sp in spans:
+        feats.append("c:" + sp.entity)
+        feats.append("c:" + candidate_kind(sp))
+    feats += meta_features(meta)
+    return feats
+
+
+def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float) -> list[str]:
+    e = sp.entity
+    left = [t[0] for t in toks if t[2] <= sp.start][-6:]
+    right = [t[0] for t in toks if t[1] >= sp.end][:6]
+    inside = [t for t in toks if t[1] < sp.end and t[2] > sp.start]
+    f = ["e:" + e, "k:" + candidate_kind(sp), "pp:" + bucket(post_p), "sp:" + bucket(sent_p),
+         "e:" + e + ":pp:" + bucket(post_p), "e:" + e + ":sp:" + bucket(sent_p)]
+    for k, v in sp.attrs:
+        if isinstance(v, (bool, str)) and len(str(v)) < 24:
+            f.append(f"a:{e}:{k}={v}")
+    for i, w in enumerate(reversed(left)):
+        if i < 3:
+            f.append(f"l{i}:{w}")
+        f.append("lw:" + w)
+        f.append(f"{e}:lw:{w}")
+    for i, w in enumerate(right):
+        if i < 3:
+            f.append(f"r{i}:{w}")
+        f.append("rw:" + w)
+        f.append(f"{e}:rw:{w}")
+    raw = sp.text
+    shape = "".join("X" if c.isupper() else "x" if c.islower() else "9" if c.isdigit() else c for c in raw[:8])
+    f.append(f"{e}:shape:{shape}")
+    f.append(f"{e}:ntok:{min(len(inside), 4)}")
+    if inside:
+        f.append(f"{e}:first:{inside[0][0]}")
+    if sp.start == 0 or text[:sp.start].rstrip()[-1:] in ".!?\n":
+        f.append(f"{e}:sentstart")
+    if meta.reply_words and any(fold(w) in fold(raw) for w in meta.reply_words if len(w) > 2):
+        f.append("replyaddr")
+    f += [e + ":" + m for m in meta_features(meta)]
+    return f
+
+
+class LinearModel:
+    """sigmoid(b + w·x / sqrt(n)) over n binary hashed features."""
+
+    def __init__(self, w, b: float):
+        self.w = w
+        self.b = float(b)
+
+    def score(self, feats: list[str]) -> float:
+        idx = hashed(feats)
+        if not idx:
+            return 1 / (1 + math.exp(-self.b))
+        z = self.b + float(self.w[idx].sum()) / math.sqrt(len(idx))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def weigh(self, feats: list[str]) -> list[tuple[str, float]]:
+        """Each feature with what it added to the decision (for explanations)."""
+        idx = hashed(feats)
+        n = math.sqrt(max(1, len(idx)))
+        from .features import DIM as _D
+        import zlib
+
+        seen = {}
+        for fe in feats:
+            seen.setdefault(fe, float(self.w[zlib.crc32(fe.encode("utf-8")) % _D]) / n)
+        return sorted(seen.items(), key=lambda kv: -abs(kv[1]))
+
+
+@dataclass
+class Judgment:
+    """What the learned judgment said of one text."""
+
+    post: float  # probability that the text tells of an identifiable individual's care
+    sentences: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, probability)
+    spans: dict[tuple[int, int, str], float] = field(default_factory=dict)  # (start, end, entity) -> probability
+    care_words: tuple[str, ...] = ()  # the words that weighed most toward "care of a person"
+
+    def sentence_p(self, pos: int) -> float:
+        for s, e, p in self.sentences:
+            if s <= pos < e:
+                return p
+        return self.post
+
+    def span_p(self, sp) -> float | None:
+        return self.spans.get((sp.start, sp.end, sp.entity))
+
+
+class Judge:
+    def __init__(self, post_model: LinearModel, span_model: LinearModel, thresholds: dict, digest: str):
+        self.post_model = post_model
+        self.span_model = span_model
+        self.thresholds = thresholds
+        self.digest = digest
+
+    @property
+    def care_threshold(self) -> float:
+        return float(self.thresholds.get("post", 0.5))
+
+    def judge(self, text: str, sents: list[tuple[int, int]], spans: Sequence, meta: PostMeta) -> Judgment:
+        toks = tokens(text)
+        pf = post_features(text, spans, meta, toks)
+        post_p = self.post_model.score(pf)
+        sentences = []
+        if len(sents) > 1:
+            for i, (s, e) in enumerate(sents):
+                lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
+                window_toks = [t for t in toks if lo <= t[1] < hi]
+                window_spans = [sp for sp in spans if lo <= sp.start < hi]
+                sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks))))
+        j = Judgment(post=post_p, sentences=sentences)
+        for sp in spans:
+            f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start))
+            j.spans[(sp.start, sp.end, sp.entity)] = self.span_model.score(f)
+        j.care_words = tuple(w for w, v in self.post_model.weigh([x for x in pf if x.startswith("w:") or x.startswith("b:")])
+                             if v > 0)[:4]
+        j.care_words = tuple(w.split(":", 1)[1].replace("_", " ") for w in j.care_words)
+        return j
+
+
+def save(path: Path, post_w, post_b: float, span_w, span_b: float, thresholds: dict, info: dict) -> None:
+    import numpy as np
+
+    meta = json.dumps({"feature_version": FEATURE_VERSION, "dim": DIM, "thresholds": thresholds, **info}, sort_keys=True)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, post_w=np.asarray(post_w, dtype=np.float32), post_b=np.float64(post_b),
+                        span_w=np.asarray(span_w, dtype=np.float32), span_b=np.float64(span_b), meta=np.array(meta))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buf.getvalue())
+
+
+@lru_cache(maxsize=2)
+def load(path: str | None = None) -> Judge:
+    import numpy as np
+
+    p = Path(path) if path else WEIGHTS
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise JudgmentError(f"{p}: cannot read the judgment's weights ({exc.strerror}); run `phiscan train`") from None
+    with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta.get("feature_version") != FEATURE_VERSION or meta.get("dim") != DIM:
+            raise JudgmentError(f"{p}: weights made for feature version {meta.get('feature_version')}, this phiscan "
+                                f"makes version {FEATURE_VERSION}; run `phiscan train`")
+        judge = Judge(LinearModel(z["post_w"], float(z["post_b"])), LinearModel(z["span_w"], float(z["span_b"])),
+                      meta.get("thresholds", {}), hashlib.sha256(raw).hexdigest()[:16])
+    return judge

@@ -1,0 +1,297 @@
+"""`phiscan train`: rebuild the judgment's weights from the labeled corpus, with k-fold validation figures.
+
+The corpus (fixtures/corpus/*.jsonl, synthetic, written for phiscan) is split into k folds by item. For each
+fold, models trained on the other folds judge it: those out-of-fold figures are the validation figures, printed
+beside the training figures (models judging the items they were trained on). The span model is trained on
+out-of-fold post judgments, as it meets them at scan time (a post model never saw the post it judges).
+The shipped weights are trained on the whole corpus; the same corpus and seed give the same bytes.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .features import DIM, hashed, tokens
+from .judge import Judge, LinearModel, PostMeta, post_features, span_features
+
+SEED = 1234
+FOLDS = 5
+
+
+@dataclass
+class Item:
+    id: str
+    text: str
+    phi: bool
+    gold: list[tuple[int, int, str]]
+    meta: PostMeta
+    record: dict
+
+
+def gold_spans(text: str, labels: list[dict]) -> list[tuple[int, int, str]]:
+    out = []
+    for lab in labels:
+        t = lab.get("text") or ""
+        i = text.find(t) if t else -1
+        while i >= 0:
+            out.append((i, i + len(t), lab.get("label", "")))
+            i = text.find(t, i + 1)
+    return out
+
+
+def meta_of(rec: dict) -> PostMeta:
+    from ..sources.generic import post_from_record
+
+    post = post_from_record(rec, "corpus", 0)
+    return meta_of_post(post)
+
+
+def meta_of_post(post) -> PostMeta:
+    import re
+
+    author = (post.reply_to_author or "").strip()
+    words = tuple(w for w in re.split(r"[\s_@.\d]+", author) if w)
+    return PostMeta(account=post.account_type or "", platform=post.platform or "",
+                    reply=bool(author or post.in_reply_to), reply_words=words)
+
+
+def read_items(paths: Iterable[Path]) -> list[Item]:
+    items = []
+    for path in paths:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            text = rec["text"]
+            items.append(Item(str(rec.get("id", f"{path.stem}-{n}")), text, bool(rec.get("phi")),
+                              gold_spans(text, rec.get("labels", [])), meta_of(rec), rec))
+    return items
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.jsonl"))
+
+
+def _matrix(rows: list[list[str]]):
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, data = [0], [], []
+    for feats in rows:
+        idx = hashed(feats)
+        v = 1 / math.sqrt(max(1, len(idx)))
+        indices.extend(idx)
+        data.extend([v] * len(idx))
+        indptr.append(len(indices))
+    return csr_matrix((np.array(data, dtype=np.float64), np.array(indices), np.array(indptr)), shape=(len(rows), DIM))
+
+
+def _fit(rows: list[list[str]], y: list[int], c: float) -> LinearModel:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(y)) < 2:
+        return LinearModel(np.zeros(DIM, dtype=np.float32), 0.0)
+    clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=SEED, max_iter=2000)
+    clf.fit(_matrix(rows), np.array(y))
+    return LinearModel(clf.coef_[0].astype(np.float32), float(clf.intercept_[0]))
+
+
+class Analysed:
+    """Items with their sentences and candidate spans (the engine's own detectors)."""
+
+    def __init__(self, items: list[Item], scanner):
+        texts = list(dict.fromkeys(it.text for it in items))
+        out = {}
+        for i in range(0, len(texts), 256):
+            out.update(scanner._analyse(texts[i:i + 256]))
+        self.items = items
+        self.analysis = {t: out[t] for t in texts}
+
+    def sents(self, it: Item):
+        return self.analysis[it.text][0].sents
+
+    def spans(self, it: Item):
+        return self.analysis[it.text][1]
+
+
+def span_label(sp, gold) -> int:
+    """1 when the candidate overlaps a labeled span; a DESCRIPTION (a clause) only counts for a QUASI label, the
+    singling-out description it stands for (a clause holding a name is the name's finding, not its own)."""
+    if sp.entity == "DESCRIPTION":
+        return int(any(sp.start < e and s < sp.end for s, e, lab in gold if lab == "QUASI"))
+    return int(any(sp.start < e and s < sp.end for s, e, _ in gold))
+
+
+POST_C = 8.0
+SPAN_C = 2.0
+
+
+def train_models(data: Analysed, items: list[Item], post_p: dict[str, float] | None = None) -> Judge:
+    """Post and span models trained on `items`; the span model on `post_p` (out-of-fold post judgments) when
+    given, else on inner out-of-fold judgments made here."""
+    prow = [post_features(it.text, data.spans(it), it.meta) for it in items]
+    post_model = _fit(prow, [int(it.phi) for it in items], POST_C)
+    if post_p is None:
+        post_p = {}
+        for tr, te in _folds(items, FOLDS, SEED + 1):
+            m = _fit([prow[i] for i in tr], [int(items[i].phi) for i in tr], POST_C)
+            judge = Judge(m, LinearModel(post_model.w * 0, 0.0), {}, "")
+            for i in te:
+                post_p[items[i].id] = judge.judge(items[i].text, data.sents(items[i]), data.spans(items[i]), items[i].meta)
+    srows, sy = [], []
+    for it in items:
+        j = post_p[it.id]
+        toks = tokens(it.text)
+        for sp in data.spans(it):
+            srows.append(span_features(it.text, sp, toks, it.meta, j.post, j.sentence_p(sp.start)))
+            sy.append(span_label(sp, it.gold))
+    span_model = _fit(srows, sy, SPAN_C)
+    return Judge(post_model, span_model, {"post": 0.5, "span_medium": 0.5, "span_high": 0.8}, "")
+
+
+def _folds(items: list[Item], k: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    """k folds by item, stratified by phi, from a seeded shuffle."""
+    rng = random.Random(seed)
+    pos = [i for i, it in enumerate(items) if it.phi]
+    neg = [i for i, it in enumerate(items) if not it.phi]
+    rng.shuffle(pos)
+    rng.shuffle(neg)
+    fold_of = {}
+    for n, i in enumerate(pos + neg):
+        fold_of[i] = n % k
+    return [([i for i in range(len(items)) if fold_of[i] != f], [i for i in range(len(items)) if fold_of[i] == f]) for f in range(k)]
+
+
+FALSE_ALARM = 0.05  # the share of clean posts a threshold may flag on the folds
+
+
+def _flag_score(j, spans) -> float:
+    """How strongly the span judgments would flag a post: the highest span probability (a clause description
+    counts at the high threshold, as PHI120 reports it, so it is scaled down)."""
+    best = 0.0
+    for sp in spans:
+        p = j.span_p(sp) or 0.0
+        best = max(best, p * 0.8 if sp.entity == "DESCRIPTION" else p)
+    return best
+
+
+def calibrate(judges: dict, data: Analysed, items: list[Item]) -> dict:
+    """Thresholds chosen on out-of-fold judgments (never the training figures): for the post judgment and for
+    a span to be reported at medium, the lowest value at which at most FALSE_ALARM of clean posts pass."""
+    post, flag = [], []
+    for it in items:
+        j = judges[it.id].judge(it.text, data.sents(it), data.spans(it), it.meta)
+        post.append((j.post, it.phi))
+        flag.append((_flag_score(j, data.spans(it)), it.phi))
+
+    def lowest(pairs):
+        negs = sorted((p for p, y in pairs if not y), reverse=True)
+        k = int(FALSE_ALARM * len(negs))
+        return max(0.3, min(0.95, (negs[k] + 1e-6) if negs and k < len(negs) else 0.5))
+
+    t_post = lowest(post)
+    t_med = lowest(flag)
+    return {"post": round(t_post, 3), "span_medium": round(t_med, 3), "span_high": round(min(0.97, t_med + (1 - t_med) / 2), 3),
+            "span_low": round(t_med / 3, 3)}
+
+
+def model_figures(judge: Judge, data: Analysed, items: list[Item]) -> dict:
+    """Post accuracy figures and span figures of a judge on items."""
+    tp = fp = fn = tn = 0
+    s_tp = s_fp = s_fn = s_tn = 0
+    f_tp = f_fp = n_pos = n_neg = 0
+    for it in items:
+        j = judge.judge(it.text, data.sents(it), data.spans(it), it.meta)
+        flag = j.post >= judge.thresholds.get("post", 0.5)
+        tp += flag and it.phi
+        fp += flag and not it.phi
+        fn += (not flag) and it.phi
+        tn += (not flag) and not it.phi
+        flagged = _flag_score(j, data.spans(it)) >= judge.thresholds.get("span_medium", 0.5)
+        n_pos += it.phi
+        n_neg += not it.phi
+        f_tp += flagged and it.phi
+        f_fp += flagged and not it.phi
+        for sp in data.spans(it):
+            y = span_label(sp, it.gold)
+            p = j.span_p(sp) >= judge.thresholds.get("span_medium", 0.5)
+            s_tp += p and y
+            s_fp += p and not y
+            s_fn += (not p) and y
+            s_tn += (not p) and not y
+    return {"post_recall": tp / max(1, tp + fn), "post_false_alarm": fp / max(1, fp + tn),
+            "flag_recall": f_tp / max(1, n_pos), "flag_false_alarm": f_fp / max(1, n_neg),
+            "span_recall": s_tp / max(1, s_tp + s_fn), "span_precision": s_tp / max(1, s_tp + s_fp)}
+
+
+def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quiet: bool = False) -> dict:
+    from ..config import Config
+    from ..engine import Scanner
+    from .judge import save
+
+    say = (lambda *a: None) if quiet else print
+    scanner = Scanner.from_config(Config(), judge=False)
+    items = read_items(corpus_files(corpus))
+    say(f"corpus: {len(items)} items ({sum(it.phi for it in items)} with PHI) from {corpus}")
+    data = Analysed(items, scanner)
+    report = {"corpus_items": len(items)}
+    if folds > 1:
+        oof = {}
+        for tr, te in _folds(items, folds, SEED):
+            judge = train_models(data, [items[i] for i in tr])
+            for i in te:
+                oof[items[i].id] = judge
+        # thresholds from out-of-fold judgments: the lowest that keeps clean posts flagged near FALSE_ALARM
+        thresholds = calibrate(oof, data, items)
+        say("thresholds (from the folds): " + ", ".join(f"{k} {v:.2f}" for k, v in thresholds.items()))
+        for j in set(oof.values()):
+            j.thresholds = thresholds
+        # out-of-fold figures: each item judged by the models of the fold that left it out
+        va = _figures_by(oof, data, items)
+        report["validation"] = va
+        say("k-fold validation: " + _fmt(va))
+    final = train_models(data, items)
+    if folds > 1:
+        final.thresholds = thresholds
+    tr = model_figures(final, data, items)
+    report["training"] = tr
+    say("training:          " + _fmt(tr))
+    for path in validate:
+        extra = read_items([path])
+        d2 = Analysed(extra, scanner)
+        fig = model_figures(final, d2, extra)
+        report[path.name] = fig
+        say(f"{path.name}: " + _fmt(fig))
+    import hashlib
+
+    digest = hashlib.sha256("".join(sorted(p.read_text(encoding="utf-8") for p in corpus_files(corpus))).encode()).hexdigest()[:16]
+    save(out, final.post_model.w, final.post_model.b, final.span_model.w, final.span_model.b, final.thresholds,
+         {"corpus_sha256": digest, "corpus_items": len(items), "seed": SEED})
+    say(f"wrote {out}")
+    return report
+
+
+def _figures_by(judges: dict, data: Analysed, items: list[Item]) -> dict:
+    sums = {}
+    groups: dict[int, list[Item]] = {}
+    by_id = {}
+    for it in items:
+        groups.setdefault(id(judges[it.id]), []).append(it)
+        by_id[id(judges[it.id])] = judges[it.id]
+    totals = {"n": 0}
+    out = {}
+    for key, its in groups.items():
+        fig = model_figures(by_id[key], data, its)
+        for k, v in fig.items():
+            out[k] = out.get(k, 0.0) + v * len(its)
+        totals["n"] += len(its)
+    return {k: v / totals["n"] for k, v in out.items()}
+
+
+def _fmt(fig: dict) -> str:
+    return "  ".join(f"{k} {v:.3f}" for k, v in fig.items())
