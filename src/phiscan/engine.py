@@ -314,7 +314,7 @@ class Scanner:
         if self.judgment is not None:
             from .classify.train import meta_of_post
 
-            judgment = self.judgment.judge(a.text, a.sents, spans, meta_of_post(post) if fld == "text" else _field_meta(post))
+            judgment = self.judgment.judge(a.text, a.sents, spans, meta_of_post(post) if fld == "text" else _field_meta(post), a.cues)
         ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names,
                       judgment=judgment, judge=self.judgment)
         verdicts = self.rules.evaluate(ctx)

@@ -52,9 +52,18 @@ def candidate_kind(sp) -> str:
     return f"{sp.entity}:{kind}"
 
 
-def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None) -> list[str]:
+def cue_features(cues: dict | None, lo: int = 0, hi: int | None = None, prefix: str = "cue:") -> list[str]:
+    """The context word lists of rules/context.yaml that occur in [lo, hi): prior knowledge the models weigh
+    like any other feature (the lists no longer decide anything themselves)."""
+    if not cues:
+        return []
+    return [prefix + name for name, hits in cues.items() if any(s >= lo and (hi is None or e <= hi) for s, e in hits)]
+
+
+def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: dict | None = None, lo: int = 0,
+                  hi: int | None = None) -> list[str]:
     toks = tokens(text) if toks is None else toks
-    feats = word_features([t[0] for t in toks])
+    feats = word_features([t[0] for t in toks]) + cue_features(cues, lo, hi)
     for sp in spans:
         feats.append("c:" + sp.entity)
         feats.append("c:" + candidate_kind(sp))
@@ -62,7 +71,8 @@ def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None) -> list
     return feats
 
 
-def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float) -> list[str]:
+def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float, cues: dict | None = None,
+                  sent: tuple[int, int] | None = None) -> list[str]:
     e = sp.entity
     left = [t[0] for t in toks if t[2] <= sp.start][-6:]
     right = [t[0] for t in toks if t[1] >= sp.end][:6]
@@ -93,6 +103,10 @@ def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: fl
     if meta.reply_words and any(fold(w) in fold(raw) for w in meta.reply_words if len(w) > 2):
         f.append("replyaddr")
     f += [e + ":" + m for m in meta_features(meta)]
+    if cues:
+        lo, hi = sent if sent else (0, len(text))
+        f += cue_features(cues, lo, hi, e + ":scue:")
+        f += cue_features(cues, max(0, sp.start - 40), sp.end + 40, e + ":ncue:")
     return f
 
 
@@ -153,9 +167,9 @@ class Judge:
     def care_threshold(self) -> float:
         return float(self.thresholds.get("post", 0.5))
 
-    def judge(self, text: str, sents: list[tuple[int, int]], spans: Sequence, meta: PostMeta) -> Judgment:
+    def judge(self, text: str, sents: list[tuple[int, int]], spans: Sequence, meta: PostMeta, cues: dict | None = None) -> Judgment:
         toks = tokens(text)
-        pf = post_features(text, spans, meta, toks)
+        pf = post_features(text, spans, meta, toks, cues)
         post_p = self.post_model.score(pf)
         sentences = []
         if len(sents) > 1:
@@ -163,10 +177,16 @@ class Judge:
                 lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
                 window_toks = [t for t in toks if lo <= t[1] < hi]
                 window_spans = [sp for sp in spans if lo <= sp.start < hi]
-                sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks))))
+                sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
         j = Judgment(post=post_p, sentences=sentences)
+        def sentence_of(pos):
+            for s, e in sents:
+                if s <= pos < e:
+                    return (s, e)
+            return None
+
         for sp in spans:
-            f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start))
+            f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start), cues, sentence_of(sp.start))
             j.spans[(sp.start, sp.end, sp.entity)] = self.span_model.score(f)
         j.care_words = tuple(w for w, v in self.post_model.weigh([x for x in pf if x.startswith("w:") or x.startswith("b:")])
                              if v > 0)[:4]

@@ -118,6 +118,9 @@ class Analysed:
     def spans(self, it: Item):
         return self.analysis[it.text][1]
 
+    def cues(self, it: Item):
+        return self.analysis[it.text][0].cues
+
 
 def span_label(sp, gold) -> int:
     """1 when the candidate overlaps a labeled span; a DESCRIPTION (a clause) only counts for a QUASI label, the
@@ -134,7 +137,7 @@ SPAN_C = 2.0
 def train_models(data: Analysed, items: list[Item], post_p: dict[str, float] | None = None) -> Judge:
     """Post and span models trained on `items`; the span model on `post_p` (out-of-fold post judgments) when
     given, else on inner out-of-fold judgments made here."""
-    prow = [post_features(it.text, data.spans(it), it.meta) for it in items]
+    prow = [post_features(it.text, data.spans(it), it.meta, cues=data.cues(it)) for it in items]
     post_model = _fit(prow, [int(it.phi) for it in items], POST_C)
     if post_p is None:
         post_p = {}
@@ -142,13 +145,15 @@ def train_models(data: Analysed, items: list[Item], post_p: dict[str, float] | N
             m = _fit([prow[i] for i in tr], [int(items[i].phi) for i in tr], POST_C)
             judge = Judge(m, LinearModel(post_model.w * 0, 0.0), {}, "")
             for i in te:
-                post_p[items[i].id] = judge.judge(items[i].text, data.sents(items[i]), data.spans(items[i]), items[i].meta)
+                post_p[items[i].id] = judge.judge(items[i].text, data.sents(items[i]), data.spans(items[i]), items[i].meta, data.cues(items[i]))
     srows, sy = [], []
     for it in items:
         j = post_p[it.id]
         toks = tokens(it.text)
+        sents = data.sents(it)
         for sp in data.spans(it):
-            srows.append(span_features(it.text, sp, toks, it.meta, j.post, j.sentence_p(sp.start)))
+            sent = next(((s, e) for s, e in sents if s <= sp.start < e), None)
+            srows.append(span_features(it.text, sp, toks, it.meta, j.post, j.sentence_p(sp.start), data.cues(it), sent))
             sy.append(span_label(sp, it.gold))
     span_model = _fit(srows, sy, SPAN_C)
     return Judge(post_model, span_model, {"post": 0.5, "span_medium": 0.5, "span_high": 0.8}, "")
@@ -185,7 +190,7 @@ def calibrate(judges: dict, data: Analysed, items: list[Item]) -> dict:
     a span to be reported at medium, the lowest value at which at most FALSE_ALARM of clean posts pass."""
     post, flag = [], []
     for it in items:
-        j = judges[it.id].judge(it.text, data.sents(it), data.spans(it), it.meta)
+        j = judges[it.id].judge(it.text, data.sents(it), data.spans(it), it.meta, data.cues(it))
         post.append((j.post, it.phi))
         flag.append((_flag_score(j, data.spans(it)), it.phi))
 
@@ -206,7 +211,7 @@ def model_figures(judge: Judge, data: Analysed, items: list[Item]) -> dict:
     s_tp = s_fp = s_fn = s_tn = 0
     f_tp = f_fp = n_pos = n_neg = 0
     for it in items:
-        j = judge.judge(it.text, data.sents(it), data.spans(it), it.meta)
+        j = judge.judge(it.text, data.sents(it), data.spans(it), it.meta, data.cues(it))
         flag = j.post >= judge.thresholds.get("post", 0.5)
         tp += flag and it.phi
         fp += flag and not it.phi

@@ -146,8 +146,8 @@ def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     if p is None:
         return False
     level = {"medium": th.get("span_medium", 0.5), "high": th.get("span_high", 0.8), "low": th.get("span_low", 0.2)}
-    if val is False:
-        return p < level["low"]
+    if val is False:  # not tied: below the medium threshold
+        return p < level["medium"]
     return p >= level.get(str(val), level["medium"])
 
 

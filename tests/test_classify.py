@@ -1,0 +1,108 @@
+"""The two stages: recall-first candidates (exact spans) and the learned judgment (loads offline, deterministic
+training, conditions the rules read)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from phiscan.model import Post
+
+
+def candidates(scanner, text):
+    a, spans = scanner._analyse([text])[text]
+    return {(s.entity, s.text) for s in spans}
+
+
+@pytest.mark.parametrize("text,entity,span", [
+    ("Happy 94th to Mrs. Żaneta Wróbel on 3 North!", "PERSON", "Mrs. Żaneta Wróbel"),
+    ("Hôm nay ông Trần Đức ở phòng 8 đã tỉnh lại", "PERSON", "ông Trần Đức"),
+    ("Hôm nay ông Trần Đức ở phòng 8 đã tỉnh lại", "ROOM", "phòng 8"),
+    ("The gentleman in chair 6 brought us cookies again", "ROOM", "chair 6"),
+    ("caught a baby girl in LDR 3 at dawn", "ROOM", "LDR 3"),
+    ("never forgetting the woman in 512 who fell off a ladder", "ROOM", "512"),
+    ("On a reçu hier soir le petit gars de la ferme", "DATE", "hier soir"),
+    ("Grabe ang shift kanina, si Lola sa kwarto 9", "DATE", "kanina"),
+    ("Grabe ang shift kanina, si Lola sa kwarto 9", "ROOM", "kwarto 9"),
+    ("Bonne fête à Mme Girard, 96 ans aujourd'hui", "AGE", "96 ans"),
+    ("he turned ninety-seven years old on the unit", "AGE", "ninety-seven years old"),
+    ("her son said to call 301/555/0199 after six", "PHONE", "301/555/0199"),
+    ("his pill bottle label read RX# 4418220", "ID", "4418220"),
+    ("arrived at 3:40am by ambulance", "DATE", "3:40am"),
+    ("she came in the other night with chest pain", "DATE", "the other night"),
+])
+def test_candidates_are_found(scanner, text, entity, span):
+    assert (entity, span) in candidates(scanner, text)
+
+
+def test_clause_descriptions_are_candidates(scanner):
+    text = "We met the only female welder at the shipyard, who came in with burns"
+    got = {s for e, s in candidates(scanner, text) if e == "DESCRIPTION"}
+    assert "We met the only female welder at the shipyard" in got
+
+
+def test_detectors_read_no_care_words():
+    import inspect
+
+    from phiscan.detectors import patterns
+
+    assert 'near("care"' not in inspect.getsource(patterns) and 'near("personal"' not in inspect.getsource(patterns)
+
+
+def test_judgment_loads_offline_with_a_digest(scanner):
+    j = scanner.judgment
+    assert j is not None and len(j.digest) == 16
+    assert set(j.thresholds) >= {"post", "span_medium", "span_high", "span_low"}
+
+
+def test_relative_dates_resolve_from_one_table():
+    from phiscan.detectors.lang import relative_offset
+    from phiscan.model import Span
+    from phiscan.rules.engine import resolve_relative
+
+    post = Post(id="x", text="", created_at=datetime(2025, 3, 14, 18, 0, tzinfo=timezone.utc))
+    sp = lambda t: Span("DATE", 0, len(t), t, 0.5, "dates", "", (("relative", True),))  # noqa: E731
+    assert resolve_relative(sp("anoche"), post) == "2025-03-13"
+    assert resolve_relative(sp("hier soir"), post) == "2025-03-13"
+    assert resolve_relative(sp("the other night"), post) is None
+    assert relative_offset("kahapon") == -1 and relative_offset("banana") is False
+
+
+def test_judgment_conditions_without_a_judgment_never_hold():
+    from phiscan.model import Span
+    from phiscan.rules.engine import _judged
+
+    class Ctx:
+        judgment = None
+        judge = None
+
+    sp = Span("PERSON", 0, 4, "Anna", 0.9, "names", "")
+    assert not _judged("care", True, sp, Ctx()) and not _judged("tied", "medium", sp, Ctx())
+
+
+def _tiny_corpus(folder: Path) -> None:
+    rows = []
+    for i in range(30):
+        rows.append({"id": f"p{i}", "account": "staff", "text": f"my pt Oksana{i} in room {400 + i} got her gallbladder out today",
+                     "phi": True, "labels": [{"label": "NAME", "text": f"Oksana{i}"}, {"label": "ROOM", "text": f"room {400 + i}"}]})
+        rows.append({"id": f"n{i}", "account": "official", "text": f"CPR class {i} in Conference Room {100 + i} on Friday, register today",
+                     "phi": False, "labels": []})
+    (folder / "tiny-01.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_training_is_reproducible_and_separates_the_classes(tmp_path):
+    pytest.importorskip("sklearn")
+    from phiscan.classify import train
+    from phiscan.classify.judge import PostMeta, load
+
+    _tiny_corpus(tmp_path)
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    train.main(tmp_path, a, [], folds=2, quiet=True)
+    train.main(tmp_path, b, [], folds=2, quiet=True)
+    assert a.read_bytes() == b.read_bytes()
+    judge = load(str(a))
+    pos = judge.judge("my pt Oksana99 in room 499 got her gallbladder out today", [], [], PostMeta("staff"))
+    neg = judge.judge("CPR class 99 in Conference Room 199 on Friday, register today", [], [], PostMeta("official"))
+    assert pos.post > 0.5 > neg.post
