@@ -58,6 +58,10 @@ LAST_BASE = 500           # 2010 / 2020 Census surnames (the larger count)
 LAST_BASE_NONWHITE = 200  # surnames borne mostly (>50%) by Hispanic, Black, Asian/Pacific or Native Americans
 ZIPF_BANDS = ((3.0, 1), (3.5, 4), (4.0, 20), (4.5, 100))  # (upper zipf bound, multiplier)
 COMMON_WORD_ZIPF = 4.5    # above this an entry from any source is dropped unless in ALLOW_*
+# Curated lists have no counts. Their entries (and every ASCII-folded variant, even of the hand-written lists) that
+# are also English words above this zipf must pass the statistical rule as well: faker's lists hold "Topić" -> "topic",
+# the hand-written Vietnamese "Hùng" folds to "hung". Native spellings of the hand-written lists were checked by hand.
+CURATED_MAX_ZIPF = 3.5
 PESEL_LAST_MAX_RANK = 3000  # the 3,000 most frequent Polish surname ranks (masculine and feminine forms)
 
 # Names whose word sense is far rarer than their name sense, kept although zipf > 4.5.
@@ -68,7 +72,7 @@ ALLOW_FIRST = frozenset(
 )
 ALLOW_LAST = frozenset(
     """smith johnson williams jones wilson taylor jackson martin lee thomas scott kim clinton james george michael
-    david paul william peter robert richard charles henry edward joseph daniel andrew adam""".split()
+    david paul william peter robert richard charles henry edward joseph daniel andrew adam john ryan""".split()
 )
 # Placeholders and record artefacts found in the statistics ("Baby", "Infant", "Unknown", FNU = first name unknown).
 BLOCK = frozenset(
@@ -344,6 +348,7 @@ class Lexicon:
         self.stat: dict[str, int] = {}  # form -> best statistical count
         self.base: dict[str, int] = {}  # form -> base threshold for its statistical source
         self.curated: dict[str, str] = {}  # form -> curated source name
+        self.reviewed: set[str] = set()  # native spellings of the hand-written lists
         self.natives: set[str] = set()
 
     def add_stat(self, raw: str, count: int, base: int) -> None:
@@ -357,11 +362,13 @@ class Lexicon:
             else:
                 self.base[v] = min(base, self.base.get(v, base))
 
-    def add_curated(self, raw: str, source: str) -> None:
+    def add_curated(self, raw: str, source: str, reviewed: bool = False) -> None:
         n = norm(raw)
         if not is_latin_token(n):
             return
         self.natives.add(n)
+        if reviewed:
+            self.reviewed.add(n)
         for v in variants(n):
             self.curated.setdefault(v, source)
 
@@ -372,22 +379,25 @@ class Lexicon:
             if form in BLOCK:
                 excluded["placeholder"].append(form)
                 continue
-            z = zipf(form)
+            # wordfreq splits "jean-pierre" into words; a hyphenated or apostrophe name is no English word
+            z = 0.0 if ("-" in form or "'" in form or OKINA in form) else zipf(form)
             if z > COMMON_WORD_ZIPF and form not in self.allow:
                 excluded["common English word (zipf > 4.5)"].append(form)
                 continue
-            if form not in self.curated and form not in self.allow:
-                need = None
-                for upper, mult in ZIPF_BANDS:
-                    if z <= upper:
-                        need = self.base[form] * mult
-                        break
-                if self.stat[form] < self.base[form]:
-                    continue  # below the frequency threshold: not selected, not an exclusion
-                if need is None or self.stat[form] < need:
-                    excluded["rare as a name, frequent as a word"].append(form)
-                    continue
-            keep.append(form)
+            if form in self.allow:
+                keep.append(form)
+                continue
+            passes_stat = False
+            if form in self.stat and self.stat[form] >= self.base[form]:
+                need = next((self.base[form] * m for upper, m in ZIPF_BANDS if z <= upper), None)
+                passes_stat = need is not None and self.stat[form] >= need
+            if passes_stat or form in self.reviewed or (form in self.curated and z <= CURATED_MAX_ZIPF):
+                keep.append(form)
+            elif form in self.curated:
+                excluded["curated-list entry that is an English word (zipf > 3.5), not in the statistics"].append(form)
+            elif self.stat[form] >= self.base[form]:
+                excluded["rare as a name, frequent as a word"].append(form)
+            # else: below the frequency threshold of its statistic: not selected, not an exclusion
         return sorted(set(keep)), excluded
 
 
@@ -440,9 +450,9 @@ def main() -> int:
         last.add_curated(w, "japanese")
 
     for w, culture in load_extra("first.txt").items():
-        first.add_curated(w, "extra:" + culture)
+        first.add_curated(w, "extra:" + culture, reviewed=True)
     for w, culture in load_extra("last.txt").items():
-        last.add_curated(w, "extra:" + culture)
+        last.add_curated(w, "extra:" + culture, reviewed=True)
 
     os.makedirs(args.out, exist_ok=True)
     report = []

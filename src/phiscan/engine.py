@@ -334,10 +334,14 @@ class Scanner:
             if key not in best or v.severity > best[key].severity:
                 best[key] = v
         out: list[Finding] = []
+        # a composite finding on exactly a span a span rule reports at the same severity or below replaces it (it
+        # says more: the signals that combine); one that overlaps a span reported higher needs no second finding
+        exact = {(v.span.start, v.span.end): v.severity for v in composite}
+        for key in [k for k, b in best.items() if k in exact and exact[k] >= b.severity]:
+            del best[key]
         for v in list(best.values()) + composite:
             sp = v.span
-            # a span already reported at this severity or above by a span rule needs no second finding
-            if v.rule.type != "span" and any(b.span.overlaps(sp) and b.severity >= v.severity for b in best.values()):
+            if v.rule.type != "span" and any(b.span.overlaps(sp) and b.severity > v.severity for b in best.values()):
                 continue
             out.append(self.make_finding(
                 post, fld, text, v.rule, v.severity, round(sp.score * v.rule.confidence, 2), sp.start, sp.end, sp.text,

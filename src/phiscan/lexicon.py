@@ -8,7 +8,8 @@ from functools import lru_cache
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[frozenset[str], frozenset[str]]:
-    """US Census first-name and surname lists shipped by the `names` package (lowercased)."""
+    """First names and surnames (lowercased): the US Census lists of the `names` package, and the lexicon of many
+    cultures shipped in data/names."""
     firsts: set[str] = set()
     lasts: set[str] = set()
     try:
@@ -25,15 +26,30 @@ def _names() -> tuple[frozenset[str], frozenset[str]]:
                         target.add(w)
     except (ImportError, OSError):
         pass
+    # names of many cultures from public name statistics (src/phiscan/data/names/README.md), with diacritics
+    # and their ASCII-folded forms
+    here = os.path.join(os.path.dirname(__file__), "data", "names")
+    for fn, target in (("first.txt", firsts), ("last.txt", lasts)):
+        try:
+            with open(os.path.join(here, fn), encoding="utf-8") as fh:
+                target.update(line.strip() for line in fh if line.strip())
+        except OSError:
+            pass
     return frozenset(firsts), frozenset(lasts)
 
 
+def _key(word: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", word.lower().replace("’", "'"))
+
+
 def is_first_name(word: str) -> bool:
-    return word.lower() in _names()[0]
+    return _key(word) in _names()[0]
 
 
 def is_surname(word: str) -> bool:
-    return word.lower() in _names()[1]
+    return _key(word) in _names()[1]
 
 
 @lru_cache(maxsize=1)

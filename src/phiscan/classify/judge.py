@@ -67,8 +67,18 @@ def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: d
     for sp in spans:
         feats.append("c:" + sp.entity)
         feats.append("c:" + candidate_kind(sp))
+    # identifier and words together: "PERSON & admitted" is a person's care, "admitted" alone may be statistics
+    per_entity: dict[str, int] = {}
+    for sp in spans:
+        if sp.entity == "DESCRIPTION" or per_entity.get(sp.entity, 0) >= 3:
+            continue
+        per_entity[sp.entity] = per_entity.get(sp.entity, 0) + 1
+        feats += ["x:" + sp.entity + "&" + t[0] for t in toks if abs(t[1] - sp.start) < CONJ_WINDOW and not sp.start <= t[1] < sp.end]
     feats += meta_features(meta)
     return feats
+
+
+CONJ_WINDOW = 80  # characters around an identifier whose words pair with it
 
 
 def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float, cues: dict | None = None,

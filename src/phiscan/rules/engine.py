@@ -123,7 +123,7 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             hit = any(n and (n in sp.text.lower() or sp.text.lower().lstrip("@") in n) for n in ctx.reply_names)
             if hit != val:
                 return False
-        if key in ("care", "care_near", "tied") and not _judged(key, val, sp, ctx):
+        if key in ("care", "care_near", "tied", "untied") and not _judged(key, val, sp, ctx):
             return False
         if key == "any" and not any(check(c, sp, ctx) for c in val):
             return False
@@ -132,8 +132,9 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
 
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     """The learned judgment's conditions: `care` (the post tells of an identifiable person's care), `care_near`
-    (the span's sentence and its neighbours do), `tied: medium|high` (the span model ties this candidate to the
-    patient with at least that confidence). Without a judgment, none of them holds."""
+    (the span's sentence and its neighbours do), `tied: low|medium|high` (the span model ties this candidate to
+    the patient with at least that confidence), `untied: low|medium|high` (with less than that). Without a
+    judgment, none of them holds."""
     j = ctx.judgment
     if j is None:
         return val is False
@@ -146,8 +147,8 @@ def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     if p is None:
         return False
     level = {"medium": th.get("span_medium", 0.5), "high": th.get("span_high", 0.8), "low": th.get("span_low", 0.2)}
-    if val is False:  # not tied: below the medium threshold
-        return p < level["medium"]
+    if key == "untied":
+        return p < level.get(str(val), level["medium"])
     return p >= level.get(str(val), level["medium"])
 
 
@@ -326,8 +327,9 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
         return []
     out = []
     seen = set()
+    each = rule.composite.get("each")
     for sp in addressed:
-        if (sp.start, sp.end) in seen:
+        if (sp.start, sp.end) in seen or not check(each, sp, ctx):
             continue
         seen.add((sp.start, sp.end))
         out.append(Verdict(rule, sp, rule.severity, "the reply speaks of this person's care", signals=("reply", "care confirmation")))

@@ -20,7 +20,8 @@ CONDITION = {
         # the learned judgment (phiscan.classify)
         "care": {"type": "boolean"},
         "care_near": {"type": "boolean"},
-        "tied": {"enum": ["low", "medium", "high", False]},
+        "tied": {"enum": ["low", "medium", "high"]},
+        "untied": {"enum": ["low", "medium", "high"]},
         "any": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
     },
 }
@@ -66,6 +67,8 @@ RULE = {
                 "min_signals": {"type": "integer", "minimum": 1},
                 "min_anchors": {"type": "integer", "minimum": 0},
                 "requires": {"$ref": "#/$defs/condition"},
+                # reply rules: a condition each addressed span must meet
+                "each": {"$ref": "#/$defs/condition"},
                 "report_cue": {"type": "string"},
             },
         },
