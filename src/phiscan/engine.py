@@ -440,4 +440,8 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
         # a place after "from/in" beats a PERSON guess from NER
         if s.entity == "LOCATION" and all(k.entity == "PERSON" and k.attr("pattern") in ("ner", "first_name") for k in clash) and s.attr("kind") in ("prep", "county", "venue", "street"):
             kept = [k for k in kept if k not in clash] + [s]
+    # a clause is a candidate only where no other identifier speaks for it: one holding a name, a room or a
+    # role is that identifier's finding, not a second one
+    others = [k for k in kept if k.entity != "DESCRIPTION"]
+    kept = [k for k in kept if k.entity != "DESCRIPTION" or not any(o.overlaps(k) for o in others)]
     return sorted(kept, key=lambda s: (s.start, s.end))

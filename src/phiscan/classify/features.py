@@ -12,7 +12,7 @@ import unicodedata
 import zlib
 from typing import Iterable
 
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 DIM = 1 << 18
 
 _WORD = re.compile(r"[@#]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

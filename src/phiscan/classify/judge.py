@@ -63,7 +63,11 @@ def cue_features(cues: dict | None, lo: int = 0, hi: int | None = None, prefix: 
 def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: dict | None = None, lo: int = 0,
                   hi: int | None = None) -> list[str]:
     toks = tokens(text) if toks is None else toks
-    feats = word_features([t[0] for t in toks]) + cue_features(cues, lo, hi)
+    # the @handles a reply opens with only address it (every reply has them): the "reply" feature says that
+    lead = 0
+    while lead < len(toks) and toks[lead][3].startswith("@"):
+        lead += 1
+    feats = word_features([t[0] for t in toks[lead:]]) + cue_features(cues, lo, hi)
     for sp in spans:
         feats.append("c:" + sp.entity)
         feats.append("c:" + candidate_kind(sp))
