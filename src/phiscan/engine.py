@@ -318,6 +318,12 @@ class Scanner:
         ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names,
                       judgment=judgment, judge=self.judgment)
         verdicts = self.rules.evaluate(ctx)
+        if judgment is not None and judgment.care_words and judgment.post >= self.judgment.care_threshold:
+            # a learned decision explained in words: which care words the post uses
+            said = "the post tells of a person's care (" + ", ".join(f"'{w}'" for w in judgment.care_words) + ")"
+            for v in verdicts:
+                if v.severity >= Severity.MEDIUM and said not in v.why:
+                    v.why = f"{v.why}; {said}" if v.why else said
         return self._findings(post, fld, verdicts, a.text)
 
     def _findings(self, post: Post, fld: str, verdicts: list[Verdict], text: str = "") -> list[Finding]:

@@ -177,6 +177,17 @@ class Judge:
         self.thresholds = thresholds
         self.digest = digest
 
+    def explain(self, feats: list[str], n: int = 3) -> tuple[str, ...]:
+        """The words that weighed most toward "tells of a person's care", in words a reader understands."""
+        out: list[str] = []
+        for fe, v in self.post_model.weigh(feats):
+            if v <= 0 or len(out) >= n:
+                continue
+            words = _readable(fe)
+            if words and not any(words in o or o in words for o in out):
+                out.append(words)
+        return tuple(out)
+
     @property
     def care_threshold(self) -> float:
         return float(self.thresholds.get("post", 0.5))
@@ -202,10 +213,21 @@ class Judge:
         for sp in spans:
             f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start), cues, sentence_of(sp.start))
             j.spans[(sp.start, sp.end, sp.entity)] = self.span_model.score(f)
-        j.care_words = tuple(w for w, v in self.post_model.weigh([x for x in pf if x.startswith("w:") or x.startswith("b:")])
-                             if v > 0)[:4]
-        j.care_words = tuple(w.split(":", 1)[1].replace("_", " ") for w in j.care_words)
+        j.care_words = self.explain(pf)
         return j
+
+
+def _readable(feature: str) -> str | None:
+    """The words of a word or word-pair feature, when they say something (not 'the', 'in', a number shape)."""
+    from ..lexicon import zipf
+
+    kind, _, body = feature.partition(":")
+    if kind not in ("w", "b") or "<" in body:
+        return None
+    words = body.split("_")
+    if all(len(w) < 4 or zipf(w) >= 5.8 for w in words):
+        return None
+    return " ".join(words)
 
 
 def save(path: Path, post_w, post_b: float, span_w, span_b: float, thresholds: dict, info: dict) -> None:
