@@ -139,7 +139,8 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     else:
         from .reporters.check import render_check
 
-        render_check(text, list(findings), scanner, redact=bool(cfg.redact))
+        judged = scanner.judgment_of(post) if not cfg.redact else None
+        render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
         for f in result.suppressed:  # accepted in the post itself: said, never hidden
             click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
     ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)

@@ -4,7 +4,7 @@ A registry (YAML or CSV) lists authorizations; each covers a patient (by name) o
 
     authorizations:
       - id: AUTH-2025-114            # the authorization form's id
-        patient: Teodora Vasquez-Ruiz # or post_id: "draft-0612"
+        patient: Lucinda Oyarzun-Pak # or post_id: "draft-0612"
         scope: [facebook, instagram]  # platforms, or [all]
         expires: 2026-06-30           # the last day it is valid (optional)
 

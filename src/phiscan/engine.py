@@ -20,11 +20,11 @@ from .rules.engine import Context, RuleSet, Verdict, load_rules
 from .sanitize import sanitize_post
 from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 
-# Entity kinds whose spans compete for the same text: the more specific wins ("Oakridge Falls" after "from"
+# Entity kinds whose spans compete for the same text: the more specific wins ("Pinecrest Bluff" after "from"
 # is a place, not a PERSON; an MRN is not a phone number).
 PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
             "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1, "DESCRIPTION": 0}
-# descriptions may contain other spans ("the grain bin accident near Oskaloo"): they never displace one
+# descriptions may contain other spans ("the grain bin accident near Wendover"): they never displace one
 OVERLAPPING = ("QUASI", "DESCRIPTION")
 
 
@@ -318,13 +318,24 @@ class Scanner:
         ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names,
                       judgment=judgment, judge=self.judgment)
         verdicts = self.rules.evaluate(ctx)
-        if judgment is not None and judgment.care_words and judgment.post >= self.judgment.care_threshold:
-            # a learned decision explained in words: which care words the post uses
-            said = "the post tells of a person's care (" + ", ".join(f"'{w}'" for w in judgment.care_words) + ")"
+        if judgment is not None and judgment.post >= self.judgment.care_threshold:
+            # the learned decision, said in words; which words made it is post text, shown only by `check`
+            # (judgment_of), never in an explanation that reports and the cache carry
+            said = "the learned judgment reads this post as telling of a person's care"
             for v in verdicts:
                 if v.severity >= Severity.MEDIUM and said not in v.why:
                     v.why = f"{v.why}; {said}" if v.why else said
         return self._findings(post, fld, verdicts, a.text)
+
+    def judgment_of(self, post: Post):
+        """The learned judgment of a post's text (after a scan of it: its analysis is remembered), or None."""
+        if self.judgment is None:
+            return None
+        from .classify.train import meta_of_post
+
+        text = sanitize_post(post).text
+        a, spans = self._analyse([text])[text]
+        return self.judgment.judge(a.text, a.sents, spans, meta_of_post(post), a.cues)
 
     def _findings(self, post: Post, fld: str, verdicts: list[Verdict], text: str = "") -> list[Finding]:
         minimum = Severity.parse(self.config.min_severity)
@@ -439,7 +450,7 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
         if not clash:
             kept.append(s)
             continue
-        # quasi-identifiers may contain other spans ("the grain bin accident near Oskaloo"); keep both
+        # quasi-identifiers may contain other spans ("the grain bin accident near Wendover"); keep both
         if s.entity in OVERLAPPING or all(k.entity in OVERLAPPING for k in clash):
             kept.append(s)
             continue

@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def mask(evidence: str, entity: str = "") -> str:
-    """Keep the shape, hide the content: 'Harold Voss' -> 'H**** V***'."""
+    """Keep the shape, hide the content: 'Walter Brisk' -> 'W***** B****'."""
     out = []
     for word in evidence.split(" "):
         if not word:

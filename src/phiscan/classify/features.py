@@ -54,9 +54,23 @@ def word_features(forms: list[str], prefix: str = "") -> list[str]:
     return out
 
 
+_INDEX: dict[str, int] = {}
+_INDEX_LIMIT = 200_000  # features remembered (a few tens of MB at most; cleared when full)
+
+
+def index(feature: str) -> int:
+    """A feature's index in the hashed space (crc32 is stable across processes, unlike hash())."""
+    i = _INDEX.get(feature)
+    if i is None:
+        if len(_INDEX) >= _INDEX_LIMIT:
+            _INDEX.clear()
+        i = _INDEX[feature] = zlib.crc32(feature.encode("utf-8")) % DIM
+    return i
+
+
 def hashed(features: Iterable[str]) -> list[int]:
-    """Indices of the features in the hashed space (crc32 is stable across processes, unlike hash())."""
-    return sorted({zlib.crc32(f.encode("utf-8")) % DIM for f in features})
+    """Indices of the features in the hashed space, each once, sorted."""
+    return sorted({index(f) for f in features})
 
 
 def bucket(p: float) -> str:

@@ -13,6 +13,7 @@ Both are linear, so a decision is explained by the words that weighed most for i
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
@@ -22,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, tokens, word_features
+from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, index, tokens, word_features
 
 WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
 
@@ -88,9 +89,13 @@ CONJ_WINDOW = 80  # characters around an identifier whose words pair with it
 def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float, cues: dict | None = None,
                   sent: tuple[int, int] | None = None) -> list[str]:
     e = sp.entity
-    left = [t[0] for t in toks if t[2] <= sp.start][-6:]
-    right = [t[0] for t in toks if t[1] >= sp.end][:6]
-    inside = [t for t in toks if t[1] < sp.end and t[2] > sp.start]
+    i = bisect.bisect_left(toks, sp.start, key=lambda t: t[2]) if toks else 0  # first token ending after the start
+    j = bisect.bisect_left(toks, sp.end, key=lambda t: t[1]) if toks else 0  # first token starting at or after the end
+    while i > 0 and toks[i - 1][2] > sp.start:
+        i -= 1
+    left = [t[0] for t in toks[max(0, i - 6):i] if t[2] <= sp.start]
+    right = [t[0] for t in toks[j:j + 6]]
+    inside = [t for t in toks[i:j] if t[1] < sp.end and t[2] > sp.start]
     f = ["e:" + e, "k:" + candidate_kind(sp), "pp:" + bucket(post_p), "sp:" + bucket(sent_p),
          "e:" + e + ":pp:" + bucket(post_p), "e:" + e + ":sp:" + bucket(sent_p)]
     for k, v in sp.attrs:
@@ -142,12 +147,9 @@ class LinearModel:
         """Each feature with what it added to the decision (for explanations)."""
         idx = hashed(feats)
         n = math.sqrt(max(1, len(idx)))
-        from .features import DIM as _D
-        import zlib
-
         seen = {}
         for fe in feats:
-            seen.setdefault(fe, float(self.w[zlib.crc32(fe.encode("utf-8")) % _D]) / n)
+            seen.setdefault(fe, float(self.w[index(fe)]) / n)
         return sorted(seen.items(), key=lambda kv: -abs(kv[1]))
 
 
@@ -200,6 +202,9 @@ class Judge:
         if len(sents) > 1:
             for i, (s, e) in enumerate(sents):
                 lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
+                if lo <= sents[0][0] and hi >= sents[-1][1]:
+                    sentences.append((s, e, post_p))  # the window is the whole text: the post's judgment
+                    continue
                 window_toks = [t for t in toks if lo <= t[1] < hi]
                 window_spans = [sp for sp in spans if lo <= sp.start < hi]
                 sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
@@ -213,7 +218,8 @@ class Judge:
         for sp in spans:
             f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start), cues, sentence_of(sp.start))
             j.spans[(sp.start, sp.end, sp.entity)] = self.span_model.score(f)
-        j.care_words = self.explain(pf)
+        if post_p >= self.care_threshold:
+            j.care_words = self.explain(pf)
         return j
 
 

@@ -51,7 +51,7 @@ KIN_WORD = (
     r"nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?|proxy|hcp|health\s+care\s+proxy|friend|neighbou?r|"
     r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![\p{Ll}\p{M}])"
 )
-# "his daughter Renata", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
+# "his daughter Ottilie", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
 KIN_PATTERN = re.compile(
     r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"\s*(?:[,:\-–]+\s*|\s+(?:is|named|called)\s+)?"
     r"((?:\p{L}[\p{Ll}\p{M}'’-]+|[\p{Lu}'’-]{2,})(?:\s+(?:\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,}))?)",
@@ -129,7 +129,7 @@ def looks_like_name(word: str, *, capitalized_context: bool = True, after_title:
         # "mr nicholson", "mrs. powers": after a title a surname is expected, even a word-like one
         return (is_first_name(lw) or is_surname(lw)) and not is_common_word(lw, 5.2) or not is_common_word(lw, 3.2)
     if not capitalized_context:
-        # lowercase: "dmitri", "dolores" yes; "fall", "will", "grace" (surnames or names, but words) no
+        # lowercase: "yusuf", "ottilie" yes; "fall", "will", "grace" (surnames or names, but words) no
         return (is_first_name(lw) and not is_common_word(lw, 4.5)) or not is_common_word(lw, 3.2)
     if is_first_name(lw) or is_surname(lw):
         return not is_common_word(lw, 5.2)  # "will", "long", "young" are surnames but first words
@@ -153,7 +153,7 @@ class NameDetector:
                     return
             out.append(sp)
 
-        # 1. Titles: "Mr. Peterson", "mr okonkwo", "Miss Odessa", "Capt. Rolf Brandvold", "Dr. Reyes" (staff: marked).
+        # 1. Titles: "Mr. Peterson", "mr abiodun", "Miss Perpetua", "Capt. Sten Hovland", "Dr. Reyes" (staff: marked).
         for m in _overlapping(TITLE_PATTERN, t):
             title = m.group("title")
             name = m.group("name")
@@ -180,7 +180,7 @@ class NameDetector:
             start = m.start() if include_title else m.start("name")
             add(span("PERSON", (start, end), t, 0.85, self.name, f"name after the title '{title}'", title=tl, title_kind=kind))
 
-        # 2. Care context: "my pt dmitri", "our patient Marisol".
+        # 2. Care context: "my pt yusuf", "our patient Ottilie".
         for m in PATIENT_PATTERN.finditer(t):
             words = m.group(1).split()
             first = words[0]
@@ -191,7 +191,7 @@ class NameDetector:
             e = s + len(" ".join(words[:n]))
             add(span("PERSON", (s, e), t, 0.85, self.name, "name after a patient word (pt, patient, kiddo)", pattern="patient"))
 
-        # 3. "KOWALCZYK, BRENDA" on boards and wristbands; "Okafor, E." after a room or 'name'.
+        # 3. "SZYMANSKA, HALINA" on boards and wristbands; "Nwosu, C." after a room or 'name'.
         for m in LAST_FIRST_UPPER.finditer(t):
             last, first = m.group(1), m.group(2)
             if last.lower() in NOT_NAMES or (len(first) > 2 and first.lower() in NOT_NAMES):
@@ -251,7 +251,7 @@ class NameDetector:
             if is_first_name(m.group(1)) and not is_common_word(m.group(1), 4.8) and m.group(1).lower() not in NOT_NAMES:
                 add(span("PERSON", m, t, 0.75, self.name, "first name and initial", pattern="first_name"))
 
-        # 4b. Relatives and first names the small model misses: "his daughter Renata", "Arjun and Deepa",
+        # 4b. Relatives and first names the small model misses: "his daughter Ottilie", "Kiran and Meera",
         # a capitalised census first name inside a sentence.
         for m in _overlapping(KIN_PATTERN, t):
             words = m.group(1).split()
@@ -267,7 +267,7 @@ class NameDetector:
                     break
                 add(span("PERSON", mm, t, 0.75, self.name, "name in a list after a family word", group=1, pattern="relative", relative=True))
                 pos = mm.end()
-        for m in ABOUT_NAME.finditer(t):  # "Still thinking about Tevita."
+        for m in ABOUT_NAME.finditer(t):  # "Still thinking about Losana."
             w = m.group(1)
             if zipf(w) < 2.5 and w.lower() not in NOT_NAMES and not is_drug_like(w) and not is_big_place(w):
                 add(span("PERSON", m, t, 0.55, self.name, "rare capitalised word after 'thinking about', 'praying for'", group=1, pattern="first_name"))
@@ -284,10 +284,10 @@ class NameDetector:
         for m in CONTACT_NAME.finditer(t):  # "Lopie Certusi cell# 410-322-1419"
             if all(looks_like_name(w) for w in m.group(1).split()):
                 add(span("PERSON", m, t, 0.7, self.name, "name given with a phone number", group=1, pattern="relative"))
-        for m in NAME_AND_KIN.finditer(t):  # "Adaeze and her brothers"
+        for m in NAME_AND_KIN.finditer(t):  # "Chidinma and her brothers"
             if looks_like_name(m.group(1)):
                 add(span("PERSON", m, t, 0.75, self.name, "name beside a family word ('and her brothers')", group=1, pattern="relative", relative=True))
-        for m in FULL_NAME.finditer(t):  # "Imani Greer": a rare first word and a census surname
+        for m in FULL_NAME.finditer(t):  # "Zuri Haskett": a rare first word and a census surname
             first, last = m.group(1), m.group(2)
             if any(o.start <= m.start() < o.end for o in out):
                 continue
@@ -301,7 +301,7 @@ class NameDetector:
         for m in FAMILY_NAME.finditer(t):
             w = m.group(1)
             if looks_like_name(w) and (is_surname(w) or not is_common_word(w, 3.5)):
-                add(span("PERSON", m, t, 0.75, self.name, "family name ('the Okonkwo family')", pattern="relative", relative=True))
+                add(span("PERSON", m, t, 0.75, self.name, "family name ('the Abiodun family')", pattern="relative", relative=True))
         for m in CAP_WORD.finditer(t):
             w = m.group(0)
             if any(o.start <= m.start() < o.end for o in out) or (m.start() > 0 and t[m.start() - 1] in "#@_/"):
@@ -313,7 +313,7 @@ class NameDetector:
                 continue  # sentence-initial common word ("Will", "Grant")
             add(span("PERSON", m, t, 0.6, self.name, "capitalised first name", pattern="first_name"))
 
-        # 5. Hashtags built on a name: #PrayForLiam, #AmaraStrong, #TeamAma, #WelcomeAmara.
+        # 5. Hashtags built on a name: #PrayForLiam, #NiaStrong, #TeamNia, #WelcomeNia.
         for m in HASHTAG.finditer(t):
             tag = m.group(1)
             core = None
@@ -337,7 +337,7 @@ class NameDetector:
                 continue
             add(span("HASHTAG", m, t, 0.8, self.name, "hashtag built on a person's name", name=" ".join(parts)))
 
-        # 6. The same name elsewhere in the post ("#TeamAma" ... "ama never missed").
+        # 6. The same name elsewhere in the post ("#TeamNia" ... "nia never missed").
         known = {}
         for sp in out:
             if sp.entity == "PERSON" and sp.attr("pattern") not in ("patient", "relative", "last_first", "board") and sp.attr("title_kind") != "person":
@@ -373,7 +373,7 @@ class NameDetector:
 
 
 def _overlapping(rx: re.Pattern, text: str):
-    """Every match, including one that starts inside a rejected earlier one ("lil party for miss dolores")."""
+    """Every match, including one that starts inside a rejected earlier one ("lil party for miss ottilie")."""
     pos = 0
     while True:
         m = rx.search(text, pos)

@@ -170,7 +170,7 @@ class AgeDetector(RegexDetector):
 
 
 ROOM_WORD = r"(?:" + alternation(w for ws in ROOM_WORDS.values() for w in ws if w not in ("or", "ldr", "pacu", "obs", "sal", "lit", "an")) + r"|(?-i:OR|LDR|PACU|OBS|[Ll]it|[Ss]al))"
-# a person, then "in" and a number: "the woman in 512", "your dad in 318", "Grandpa Lou in 22B"
+# a person, then "in" and a number: "the woman in 512", "your dad in 318", "Nana Bea in 14C"
 PERSON_IN_NUMBER = re.compile(
     r"(?:\b(?:guy|man|woman|lady|gal|girl|boy|kid|kiddo|baby|babe|mom|dad|mother|father|grandma|grandpa|granny|patient|pt|"
     r"gentleman|gent|fella|dude|sir|ma'am|miss|mister|mama|papa|auntie|uncle|husband|wife|son|daughter|twins?|one)|"
@@ -199,14 +199,12 @@ class RoomDetector(RegexDetector):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
         for m in self._bare.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
-        for m in PERSON_IN_NUMBER.finditer(a.text):
-            sp = span("ROOM", m, a.text, 0.45, self.name, "a number where a person is ('the woman in 512')", group=1, kind="person_in")
-            if not any(o.overlaps(sp) for o in out):
-                out.append(sp)
-        for m in SLOT.finditer(a.text):
-            sp = span("ROOM", m, a.text, 0.4, self.name, "a board slot ('T4')", kind="slot")
-            if not any(o.overlaps(sp) for o in out):
-                out.append(sp)
+        for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", 1),
+                                            (SLOT, 0.4, "a board slot ('T4')", "slot", 0)):
+            for m in rx.finditer(a.text):
+                sp = span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind)
+                if not any(o.overlaps(sp) for o in out):
+                    out.append(sp)
         return out
 
 

@@ -13,7 +13,7 @@ PLACE_SEQ = CAP + r"(?:\s+(?:" + CAP + r"|de|del|la))*"
 STREET_SUFFIX = r"(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|Pkwy|Parkway|Run|Hwy|Highway|Trail|Trl|Ter|Terrace|Cir|Circle|Pike|Loop|Row|Sq|Square)\.?"
 STREET = re.compile(r"\b(?:\d{1,6}\s+)?(?:" + CAP + r"\s+){1,3}" + STREET_SUFFIX + r"(?![\w])")
 ROAD = re.compile(r"\b(?:Route|Rte|Hwy|Highway|Interstate|I-|US|State\s+Route|County\s+Road|CR|SR|Exit)\s?-?\d{1,4}[A-Z]?\b(?:\s+(?:truck stop|exit|overpass|bridge))?")
-# Named workplaces, schools, churches and facilities: "Fennick High", "Cloverton Middle School", "Holloway Concrete".
+# Named workplaces, schools, churches and facilities: "Brackenridge High", "Tamsin Middle School", "Greaves Gravel".
 VENUE = re.compile(
     r"\b(?:" + CAP + r"\s+){1,3}(?:High(?:\s+School)?|Middle\s+School|Elementary(?:\s+School)?|Academy|Prep|Assisted\s+Living|Nursing\s+Home|"
     r"Senior\s+Living|Care\s+Center|Manor|Village|Hardware|Market|Grocery|Bakery|Diner|Cafe|Café|Concrete|Electric|Construction|Lumber|"
@@ -29,11 +29,11 @@ INSTITUTION = re.compile(
     r"Campus|Foundation|University|College|Atrium|Building|Bldg|Lobby|Tower|Wing|Unit|Annex|Cafeteria|Library|Auditorium|Hall)\b"
 )
 LOCATIVE_BEFORE = re.compile(r"\b(?:on|at|off|of|from|near|to|onto|along|down|up|past|in|by)\s+$", re.I)
-TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")  # "Dr. Mateo", "St Jude": a title or saint before a name
+TITLE_AFTER = re.compile(r"\.?\s+[A-Z][a-z]")  # "Dr. Ansel", "St Jude": a title or saint before a name
 
 
 def _title_not_street(m: "re.Match[str]", text: str) -> bool:
-    """'Welcome Dr. Mateo Skeefi', 'Thanks St. Jude': an abbreviation that ends a would-be street name but
+    """'Welcome Dr. Ansel Ruvuma', 'Thanks St. Jude': an abbreviation that ends a would-be street name but
     begins a name. Without a house number the words are not a street; '45 Maple Dr. Springfield' still is."""
     g = m.group(0)
     if g[:1].isdigit() or LOCATIVE_BEFORE.search(text, 0, m.start()):

@@ -7,7 +7,7 @@ from ..model import Finding, Severity
 STYLE = {"high": "bold white on red", "medium": "black on yellow", "low": "underline cyan"}
 
 
-def render_check(text: str, findings: list[Finding], scanner, redact: bool = False) -> None:
+def render_check(text: str, findings: list[Finding], scanner, redact: bool = False, care_words: tuple[str, ...] = ()) -> None:
     from rich.console import Console
     from rich.panel import Panel
     from rich.text import Text
@@ -44,6 +44,9 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
         if f.policies:
             line.append("       policy: " + "; ".join(f.policies) + "\n", style="dim")
         con.print(line)
+    if blocking and care_words and not redact:
+        con.print("Told as a person's care in: " + ", ".join(f"'{w}'" for w in care_words)
+                  + " (the words that weighed most in the learned judgment)", style="dim")
     if blocking and not redact:
         from ..rewrite import suggest_rewrite
 

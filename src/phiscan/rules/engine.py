@@ -224,7 +224,7 @@ def _signal_name(sp: Span) -> str:
 def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdict]:
     """Re-identification: indirect identifiers that together point to one person. Overlapping spans ("the
     55-year-old man", "55-year-old") are one signal, except a place inside a role or event ("the schoolteacher
-    from Dunmore": a role and a town); a place counts only when its own rule kept it (not an
+    from Ashgrove": a role and a town); a place counts only when its own rule kept it (not an
     event venue) and it is not a big city."""
     spec = rule.composite
     req = spec.get("requires")
@@ -258,7 +258,7 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
     for g in groups:
         ns = [_signal_name(s) for s in g]
         names.append(next((n for n in ns if is_anchor(n)), ns[0]))
-        # a town inside a role ("a retired schoolteacher from Dunmore") is a second fact, not the same one said twice
+        # a town inside a role ("a retired schoolteacher from Ashgrove") is a second fact, not the same one said twice
         if any(s.entity == "QUASI" for s in g):
             names.extend(_signal_name(s) for s in g if s.entity == "LOCATION")
     cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
@@ -301,8 +301,8 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
             for m in re.finditer(re.escape(author), a.text, re.I):
                 if not any(s.start == m.start() for s in addressed):
                     addressed.append(Span("HANDLE", m.start(), m.end(), m.group(0), 0.9, "reply", "handle of the commenter replied to"))
-    # names a handle is built on ("@tomasz_wr" -> Tomasz, "@priyankaR_writes" -> Priyanka) and every span that
-    # names the commenter ("Mrs. Kowalczyk" replying to Brenda Kowalczyk)
+    # names a handle is built on ("@zbyszek_kr" -> Zbyszek, "@anjaliM_reads" -> Anjali) and every span that
+    # names the commenter ("Mrs. Szymanska" replying to Halina Szymanska)
     handle_words = set()
     for h in [s.text for s in addressed if s.text.startswith("@")] + ([author] if author.startswith("@") else []):
         for part in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", h.lstrip("@")):
