@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from score_social import phiscan_preds, presidio_preds  # noqa: E402
 
-SETS = ["social-dev.jsonl", "external/physionet_deid_odd_patients.jsonl", "external/asq_phi_even.jsonl",
+SETS = ["social-dev.jsonl", "social-dev-c.jsonl", "external/physionet_deid_odd_patients.jsonl", "external/asq_phi_even.jsonl",
         "external/btc_dev.jsonl", "external/wnut17_dev.jsonl"]
 
 
