@@ -243,6 +243,8 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
             continue
         if sp.entity == "AGE" and sp.attr("over_89"):
             continue
+        if not check(spec.get("each"), sp, ctx):
+            continue
         members.append(sp)
     groups: list[list[Span]] = []
     for sp in sorted(members, key=lambda s: (s.start, -s.end)):
