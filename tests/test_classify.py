@@ -52,9 +52,22 @@ def test_detectors_read_no_care_words():
 
 
 def test_judgment_loads_offline_with_a_digest(scanner):
+    import hashlib
+
+    from phiscan.classify.judge import WEIGHTS
+
     j = scanner.judgment
-    assert j is not None and len(j.digest) == 16
-    assert set(j.thresholds) >= {"post", "span_medium", "span_high", "span_low"}
+    assert j is not None and j.digest == hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:16]
+    assert 0 < j.thresholds["span_low"] < j.thresholds["span_medium"] < j.thresholds["span_high"] < 1
+
+
+def test_unreadable_weights_are_a_config_error(tmp_path):
+    from phiscan.classify.judge import load
+    from phiscan.errors import ConfigError
+
+    with pytest.raises(ConfigError) as exc:
+        load(str(tmp_path / "missing.npz"))
+    assert "missing.npz" in str(exc.value)
 
 
 def test_relative_dates_resolve_from_one_table():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .classify.judge import meta_of_post
 from .config import Config
 from .context import CueMatcher, load_cues
 from .detectors import default_detectors
@@ -312,9 +313,7 @@ class Scanner:
         reply_names = tuple(n for n in _reply_names(post))
         judgment = None
         if self.judgment is not None:
-            from .classify.train import meta_of_post
-
-            judgment = self.judgment.judge(a.text, a.sents, spans, meta_of_post(post) if fld == "text" else _field_meta(post), a.cues)
+            judgment = self.judgment.judge(a.text, a.sents, spans, meta_of_post(post, fld), a.cues)
         ctx = Context(a=a, post=post, spans=spans, profile_match=self.profile.match, field=fld, reply_names=reply_names,
                       judgment=judgment, judge=self.judgment)
         verdicts = self.rules.evaluate(ctx)
@@ -331,8 +330,6 @@ class Scanner:
         """The learned judgment of a post's text (after a scan of it: its analysis is remembered), or None."""
         if self.judgment is None:
             return None
-        from .classify.train import meta_of_post
-
         text = sanitize_post(post).text
         a, spans = self._analyse([text])[text]
         return self.judgment.judge(a.text, a.sents, spans, meta_of_post(post), a.cues)
@@ -404,13 +401,6 @@ def _worker_init(config: Config, cache: bool = False) -> None:
 def _worker_scan(posts: list[Post]) -> list[tuple[Post, list[Finding]]]:
     assert _WORKER is not None
     return list(_WORKER.scan(posts))
-
-
-def _field_meta(post: Post):
-    """What the judgment knows of a field other than the post's text (alt text, a title): who posted it."""
-    from .classify.judge import PostMeta
-
-    return PostMeta(account=post.account_type or "", platform=post.platform or "")
 
 
 def _reply_names(post: Post) -> list[str]:

@@ -9,7 +9,7 @@ fixtures/corpus and shipped as package data (weights/judgment.npz):
 - the **span** model reads one candidate (its kind, how a detector found it, its shape, the words around it)
   with the post's and its sentence's judgment, and says whether it identifies the patient (or a relative).
 
-Both are linear, so a decision is explained by the words that weighed most for it (`Judgment.reasons`).
+Both are linear, so a decision is explained by the words that weighed most for it (`Judge.explain`, printed by `phiscan check`).
 """
 from __future__ import annotations
 
@@ -18,18 +18,20 @@ import hashlib
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import ConfigError
 from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, index, tokens, word_features
 
 WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
 
 
-class JudgmentError(RuntimeError):
-    pass
+class JudgmentError(ConfigError):
+    """The weights cannot be read or were made for other features: the CLI says so and exits 2."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,16 @@ class PostMeta:
     platform: str = ""
     reply: bool = False
     reply_words: tuple[str, ...] = ()  # words of the replied-to author's handle or name
+
+
+def meta_of_post(post, field: str = "text") -> PostMeta:
+    """What the judgment knows of who wrote a field: the account, and for the post's text the reply it is."""
+    if field != "text":
+        return PostMeta(account=post.account_type or "", platform=post.platform or "")
+    author = (post.reply_to_author or "").strip()
+    words = tuple(w for w in re.split(r"[\s_@.\d]+", author) if w)
+    return PostMeta(account=post.account_type or "", platform=post.platform or "",
+                    reply=bool(author or post.in_reply_to), reply_words=words)
 
 
 def meta_features(meta: PostMeta) -> list[str]:
@@ -158,15 +170,20 @@ class Judgment:
     """What the learned judgment said of one text."""
 
     post: float  # probability that the text tells of an identifiable individual's care
-    sentences: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, probability)
+    sentences: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, probability), in order
     spans: dict[tuple[int, int, str], float] = field(default_factory=dict)  # (start, end, entity) -> probability
     care_words: tuple[str, ...] = ()  # the words that weighed most toward "care of a person"
 
+    def sentence(self, pos: int) -> tuple[int, int, float] | None:
+        """The sentence holding `pos` (with its probability), None outside every sentence."""
+        i = bisect.bisect_right(self.sentences, pos, key=lambda x: x[0]) - 1
+        if i >= 0 and self.sentences[i][0] <= pos < self.sentences[i][1]:
+            return self.sentences[i]
+        return None
+
     def sentence_p(self, pos: int) -> float:
-        for s, e, p in self.sentences:
-            if s <= pos < e:
-                return p
-        return self.post
+        got = self.sentence(pos)
+        return got[2] if got is not None else self.post
 
     def span_p(self, sp) -> float | None:
         return self.spans.get((sp.start, sp.end, sp.entity))
@@ -199,24 +216,18 @@ class Judge:
         pf = post_features(text, spans, meta, toks, cues)
         post_p = self.post_model.score(pf)
         sentences = []
-        if len(sents) > 1:
-            for i, (s, e) in enumerate(sents):
-                lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
-                if lo <= sents[0][0] and hi >= sents[-1][1]:
-                    sentences.append((s, e, post_p))  # the window is the whole text: the post's judgment
-                    continue
-                window_toks = [t for t in toks if lo <= t[1] < hi]
-                window_spans = [sp for sp in spans if lo <= sp.start < hi]
-                sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
+        for i, (s, e) in enumerate(sents):
+            lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
+            if lo <= sents[0][0] and hi >= sents[-1][1]:
+                sentences.append((s, e, post_p))  # the window is the whole text: the post's judgment
+                continue
+            window_toks = [t for t in toks if lo <= t[1] < hi]
+            window_spans = [sp for sp in spans if lo <= sp.start < hi]
+            sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
         j = Judgment(post=post_p, sentences=sentences)
-        def sentence_of(pos):
-            for s, e in sents:
-                if s <= pos < e:
-                    return (s, e)
-            return None
-
         for sp in spans:
-            f = span_features(text, sp, toks, meta, post_p, j.sentence_p(sp.start), cues, sentence_of(sp.start))
+            sent = j.sentence(sp.start)
+            f = span_features(text, sp, toks, meta, post_p, sent[2] if sent else post_p, cues, sent[:2] if sent else None)
             j.spans[(sp.start, sp.end, sp.entity)] = self.span_model.score(f)
         if post_p >= self.care_threshold:
             j.care_words = self.explain(pf)

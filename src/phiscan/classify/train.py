@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .features import DIM, hashed, tokens
-from .judge import Judge, LinearModel, PostMeta, post_features, span_features
+from .judge import Judge, LinearModel, PostMeta, meta_of_post, post_features, span_features
 
 SEED = 1234
 FOLDS = 5
@@ -46,17 +46,7 @@ def gold_spans(text: str, labels: list[dict]) -> list[tuple[int, int, str]]:
 def meta_of(rec: dict) -> PostMeta:
     from ..sources.generic import post_from_record
 
-    post = post_from_record(rec, "corpus", 0)
-    return meta_of_post(post)
-
-
-def meta_of_post(post) -> PostMeta:
-    import re
-
-    author = (post.reply_to_author or "").strip()
-    words = tuple(w for w in re.split(r"[\s_@.\d]+", author) if w)
-    return PostMeta(account=post.account_type or "", platform=post.platform or "",
-                    reply=bool(author or post.in_reply_to), reply_words=words)
+    return meta_of_post(post_from_record(rec, "corpus", 0))
 
 
 def read_items(paths: Iterable[Path]) -> list[Item]:
@@ -134,26 +124,24 @@ POST_C = 8.0
 SPAN_C = 2.0
 
 
-def train_models(data: Analysed, items: list[Item], post_p: dict[str, float] | None = None) -> Judge:
-    """Post and span models trained on `items`; the span model on `post_p` (out-of-fold post judgments) when
-    given, else on inner out-of-fold judgments made here."""
+def train_models(data: Analysed, items: list[Item]) -> Judge:
+    """Post and span models trained on `items`; the span model on inner out-of-fold post judgments (as it meets
+    them at scan time: a post model never saw the post it judges)."""
     prow = [post_features(it.text, data.spans(it), it.meta, cues=data.cues(it)) for it in items]
     post_model = _fit(prow, [int(it.phi) for it in items], POST_C)
-    if post_p is None:
-        post_p = {}
-        for tr, te in _folds(items, FOLDS, SEED + 1):
-            m = _fit([prow[i] for i in tr], [int(items[i].phi) for i in tr], POST_C)
-            judge = Judge(m, LinearModel(post_model.w * 0, 0.0), {}, "")
-            for i in te:
-                post_p[items[i].id] = judge.judge(items[i].text, data.sents(items[i]), data.spans(items[i]), items[i].meta, data.cues(items[i]))
+    post_p = {}
+    no_spans = LinearModel(post_model.w * 0, 0.0)
+    for tr, te in _folds(items, FOLDS, SEED + 1):
+        m = _fit([prow[i] for i in tr], [int(items[i].phi) for i in tr], POST_C)
+        post_p.update(judge_items(lambda it: Judge(m, no_spans, {}, ""), data, [items[i] for i in te]))
     srows, sy = [], []
     for it in items:
         j = post_p[it.id]
         toks = tokens(it.text)
-        sents = data.sents(it)
         for sp in data.spans(it):
-            sent = next(((s, e) for s, e in sents if s <= sp.start < e), None)
-            srows.append(span_features(it.text, sp, toks, it.meta, j.post, j.sentence_p(sp.start), data.cues(it), sent))
+            sent = j.sentence(sp.start)
+            srows.append(span_features(it.text, sp, toks, it.meta, j.post, sent[2] if sent else j.post, data.cues(it),
+                                       sent[:2] if sent else None))
             sy.append(span_label(sp, it.gold))
     span_model = _fit(srows, sy, SPAN_C)
     return Judge(post_model, span_model, {"post": 0.5, "span_medium": 0.5, "span_high": 0.8}, "")
@@ -185,14 +173,17 @@ def _flag_score(j, spans) -> float:
     return best
 
 
-def calibrate(judges: dict, data: Analysed, items: list[Item]) -> dict:
+def judge_items(judge_of, data: Analysed, items: list[Item]) -> dict:
+    """Each item's judgment by `judge_of(item)` (its fold's models, or one judge for all): probabilities only,
+    so thresholds chosen afterwards need no second pass."""
+    return {it.id: judge_of(it).judge(it.text, data.sents(it), data.spans(it), it.meta, data.cues(it)) for it in items}
+
+
+def calibrate(judged: dict, data: Analysed, items: list[Item]) -> dict:
     """Thresholds chosen on out-of-fold judgments (never the training figures): for the post judgment and for
     a span to be reported at medium, the lowest value at which at most FALSE_ALARM of clean posts pass."""
-    post, flag = [], []
-    for it in items:
-        j = judges[it.id].judge(it.text, data.sents(it), data.spans(it), it.meta, data.cues(it))
-        post.append((j.post, it.phi))
-        flag.append((_flag_score(j, data.spans(it)), it.phi))
+    post = [(judged[it.id].post, it.phi) for it in items]
+    flag = [(_flag_score(judged[it.id], data.spans(it)), it.phi) for it in items]
 
     def lowest(pairs):
         negs = sorted((p for p, y in pairs if not y), reverse=True)
@@ -205,33 +196,34 @@ def calibrate(judges: dict, data: Analysed, items: list[Item]) -> dict:
             "span_low": round(t_med / 3, 3)}
 
 
-def model_figures(judge: Judge, data: Analysed, items: list[Item]) -> dict:
-    """Post accuracy figures and span figures of a judge on items."""
-    tp = fp = fn = tn = 0
-    s_tp = s_fp = s_fn = s_tn = 0
-    f_tp = f_fp = n_pos = n_neg = 0
+def figures(judged: dict, thresholds: dict, data: Analysed, items: list[Item]) -> dict:
+    """Post and span figures of judgments at these thresholds, pooled over all items."""
+    t_post, t_med = thresholds.get("post", 0.5), thresholds.get("span_medium", 0.5)
+    tp = fp = n_pos = n_neg = f_tp = f_fp = s_tp = s_fp = s_fn = 0
     for it in items:
-        j = judge.judge(it.text, data.sents(it), data.spans(it), it.meta, data.cues(it))
-        flag = j.post >= judge.thresholds.get("post", 0.5)
-        tp += flag and it.phi
-        fp += flag and not it.phi
-        fn += (not flag) and it.phi
-        tn += (not flag) and not it.phi
-        flagged = _flag_score(j, data.spans(it)) >= judge.thresholds.get("span_medium", 0.5)
+        j = judged[it.id]
         n_pos += it.phi
         n_neg += not it.phi
+        flag = j.post >= t_post
+        tp += flag and it.phi
+        fp += flag and not it.phi
+        flagged = _flag_score(j, data.spans(it)) >= t_med
         f_tp += flagged and it.phi
         f_fp += flagged and not it.phi
         for sp in data.spans(it):
             y = span_label(sp, it.gold)
-            p = j.span_p(sp) >= judge.thresholds.get("span_medium", 0.5)
+            p = j.span_p(sp) >= t_med
             s_tp += p and y
             s_fp += p and not y
             s_fn += (not p) and y
-            s_tn += (not p) and not y
-    return {"post_recall": tp / max(1, tp + fn), "post_false_alarm": fp / max(1, fp + tn),
+    return {"post_recall": tp / max(1, n_pos), "post_false_alarm": fp / max(1, n_neg),
             "flag_recall": f_tp / max(1, n_pos), "flag_false_alarm": f_fp / max(1, n_neg),
             "span_recall": s_tp / max(1, s_tp + s_fn), "span_precision": s_tp / max(1, s_tp + s_fp)}
+
+
+def model_figures(judge: Judge, data: Analysed, items: list[Item]) -> dict:
+    """Figures of one judge (its own thresholds) on items."""
+    return figures(judge_items(lambda it: judge, data, items), judge.thresholds, data, items)
 
 
 def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quiet: bool = False) -> dict:
@@ -251,13 +243,12 @@ def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quie
             judge = train_models(data, [items[i] for i in tr])
             for i in te:
                 oof[items[i].id] = judge
+        oof_judged = judge_items(lambda it: oof[it.id], data, items)
         # thresholds from out-of-fold judgments: the lowest that keeps clean posts flagged near FALSE_ALARM
-        thresholds = calibrate(oof, data, items)
+        thresholds = calibrate(oof_judged, data, items)
         say("thresholds (from the folds): " + ", ".join(f"{k} {v:.2f}" for k, v in thresholds.items()))
-        for j in set(oof.values()):
-            j.thresholds = thresholds
         # out-of-fold figures: each item judged by the models of the fold that left it out
-        va = _figures_by(oof, data, items)
+        va = figures(oof_judged, thresholds, data, items)
         report["validation"] = va
         say("k-fold validation: " + _fmt(va))
     final = train_models(data, items)
@@ -279,23 +270,6 @@ def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quie
          {"corpus_sha256": digest, "corpus_items": len(items), "seed": SEED})
     say(f"wrote {out}")
     return report
-
-
-def _figures_by(judges: dict, data: Analysed, items: list[Item]) -> dict:
-    sums = {}
-    groups: dict[int, list[Item]] = {}
-    by_id = {}
-    for it in items:
-        groups.setdefault(id(judges[it.id]), []).append(it)
-        by_id[id(judges[it.id])] = judges[it.id]
-    totals = {"n": 0}
-    out = {}
-    for key, its in groups.items():
-        fig = model_figures(by_id[key], data, its)
-        for k, v in fig.items():
-            out[k] = out.get(k, 0.0) + v * len(its)
-        totals["n"] += len(its)
-    return {k: v / totals["n"] for k, v in out.items()}
 
 
 def _fmt(fig: dict) -> str:
