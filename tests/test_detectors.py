@@ -100,3 +100,29 @@ def test_relative_date_resolved_against_post_time(scanner):
 ])
 def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "QUASI")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a board's 'SURNAME, F' with a bare initial, and an initial before a surname
+    ("'OR 2 | 0815 | OKAFOR, D | R knee' and 'OR 3 | 0900 | LINDQVIST, P | lap chole'", ["OKAFOR, D", "LINDQVIST, P"]),
+    ("the whiteboard reads '6 - J. Abernathy (CRRT) / 7 - S. Marchetti (proned)'", ["J. Abernathy", "S. Marchetti"]),
+    # an upper-case first name in a shouted post; a name with its diacritics (the lexicon has it without)
+    ("MY TRANSPLANT PATIENT DESMOND GOT HIS NEW KIDNEY!!!", ["DESMOND"]),
+    ("a pequena Luíza nasceu hoje às 6h10", ["Luíza"]),
+    # a newborn's chart name, a name after an opening quote, a possessive
+    ("Baby Boy Castellanos went home today", ["Baby Boy Castellanos"]),
+    ("the sign-in sheet read 'Rosalind Whitcombe 9:40 - flu shot'", ["Rosalind Whitcombe"]),
+    ("Anjali's Story: how our team found the tumour", ["Anjali"]),
+    # a surname-like word after 'from' is a town, not a person
+    ("a retired schoolteacher from Dunmore", []),
+])
+def test_name_candidates_of_many_forms(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "PERSON")] == expected
+
+
+def test_lexicon_matches_names_with_or_without_their_marks():
+    from phiscan.lexicon import is_first_name, is_surname
+
+    assert is_first_name("Luiza") and is_first_name("Luíza")
+    assert is_surname("Wróbel") and is_surname("Wrobel")
+    assert not is_first_name("Lúizaq")

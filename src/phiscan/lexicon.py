@@ -44,12 +44,21 @@ def _key(word: str) -> str:
     return unicodedata.normalize("NFC", word.lower().replace("’", "'"))
 
 
+def _folded(word: str) -> str:
+    """'Luíza' -> 'luiza', 'Wróbel' -> 'wrobel': names are often written with or without their marks."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFD", _key(word)) if not unicodedata.combining(c))
+
+
 def is_first_name(word: str) -> bool:
-    return _key(word) in _names()[0]
+    names = _names()[0]
+    return _key(word) in names or _folded(word) in names
 
 
 def is_surname(word: str) -> bool:
-    return _key(word) in _names()[1]
+    names = _names()[1]
+    return _key(word) in names or _folded(word) in names
 
 
 @lru_cache(maxsize=1)

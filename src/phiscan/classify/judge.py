@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
+from .language import ENGLISH, Language, detect as detect_language
 from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, index, tokens, word_features
 
 WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
@@ -173,6 +174,7 @@ class Judgment:
     sentences: list[tuple[int, int, float]] = field(default_factory=list)  # (start, end, probability), in order
     spans: dict[tuple[int, int, str], float] = field(default_factory=dict)  # (start, end, entity) -> probability
     care_words: tuple[str, ...] = ()  # the words that weighed most toward "care of a person"
+    language: Language = ENGLISH  # the text's language (classify.language): is it one the judgment can read?
 
     def sentence(self, pos: int) -> tuple[int, int, float] | None:
         """The sentence holding `pos` (with its probability), None outside every sentence."""
@@ -224,7 +226,7 @@ class Judge:
             window_toks = [t for t in toks if lo <= t[1] < hi]
             window_spans = [sp for sp in spans if lo <= sp.start < hi]
             sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
-        j = Judgment(post=post_p, sentences=sentences)
+        j = Judgment(post=post_p, sentences=sentences, language=detect_language(text))
         for sp in spans:
             sent = j.sentence(sp.start)
             f = span_features(text, sp, toks, meta, post_p, sent[2] if sent else post_p, cues, sent[:2] if sent else None)

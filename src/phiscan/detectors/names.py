@@ -14,7 +14,7 @@ ANY_TOKEN = r"\p{L}[\p{L}\p{M}'’-]+"
 # Honorifics and kinship titles used for patients (and everyone else); what follows is a name.
 PERSON_TITLES = (
     r"Mr|Mrs|Ms|Miss|Mx|Mister|Missus|Grandma|Grandpa|Granny|Gramma|Grampa|Nana|Abuela|Abuelo|Abuelita|Abuelito|"
-    r"Baby|Lola|Lolo|Don|Doña|Dona|Señor|Señora|Tía|Tío|Auntie|Aunt|Uncle|Bác|Ông|Bà|Cô|Chú|Big|Little|Lil|Sister|Brother|Father|Mother"
+    r"Baby\s+(?:Girl|Boy)|Baby|Lola|Lolo|Don|Doña|Dona|Señor|Señora|Tía|Tío|Auntie|Aunt|Uncle|Bác|Ông|Bà|Cô|Chú|Big|Little|Lil|Sister|Brother|Father|Mother"
 )
 STAFF_TITLES = r"Dr|Doctor|Nurse|RN|NP|PA|Prof|Professor"
 ROLE_TITLES = (
@@ -39,7 +39,7 @@ TITLE_PATTERN = re.compile(
     r"(?P<name>(?:\p{Lu}\.\s?)?(?:" + ANY_TOKEN + r"|\p{Lu}\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
     re.I,
 )
-LAST_FIRST_UPPER = re.compile(r"(?<![\w])(\p{Lu}[\p{Lu}'’-]{1,}(?:[ -]\p{Lu}[\p{Lu}'’-]+)?),\s*(\p{Lu}[\p{Lu}'’-]+|\p{Lu}\.)(?![\w])")
+LAST_FIRST_UPPER = re.compile(r"(?<![\w])(\p{Lu}[\p{Lu}'’-]{1,}(?:[ -]\p{Lu}[\p{Lu}'’-]+)?),\s*(\p{Lu}[\p{Lu}'’-]+|\p{Lu}\.|\p{Lu}(?![\w.]))(?![\w])")
 LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|\p{Lu}\.)(?![\w])")
 LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*\p{Lu}?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
 ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}\p{Lu}?\s*[-–|:]\s*((?:\p{Lu}\.\s?)?" + NAME_TOKEN + r")(?=\s*[/|,;–-]|\s*$)", re.I)
@@ -72,11 +72,15 @@ ACTOR = re.compile(
 )
 CONTACT_NAME = re.compile(r"\b(" + NAME_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)\s*[-:–]?\s*(?:(?:cell|home|work|mobile|ph|phone|tel)\s*#?\s*:?\s*)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
 NAME_AND_KIN = re.compile(r"\b(" + NAME_TOKEN + r")\s+(?:and|&)\s+(?:her|his|their)\s+" + KIN_WORD)
-FULL_NAME = re.compile(r"(?<![\w'’])(\p{Lu}[\p{Ll}\p{M}]{2,})\s+(\p{Lu}[\p{Ll}\p{M}'’-]{2,})(?![\w'’])")
+FULL_NAME = re.compile(r"(?<![\w])(?<![\w]['’])(\p{Lu}[\p{Ll}\p{M}]{2,})\s+(\p{Lu}[\p{Ll}\p{M}'’-]{2,})(?![\w'’])")
 _PLACE_HEADS = (r"County|Township|High|School|Street|St|Road|Rd|Avenue|Ave|Hospital|Clinic|Center|Memorial|Falls|Springs|"
                 r"Creek|Hollow|Ridge|Valley|Lake|River|Bay|Park|Hills?|Heights|Junction|Mills?|Station|Church|Market")
 FAMILY_NAME = re.compile(r"\b(?:the\s+)?(\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{3,})\s+(?:family|FAMILY|famil(?:y|ia))\b")
-CAP_WORD = re.compile(r"(?<![\w'’])\p{Lu}[\p{Ll}\p{M}]{2,}(?![\w'’])")
+CAP_WORD = re.compile(r"(?<![\w])(?<![\w]['’])\p{Lu}[\p{Ll}\p{M}]{2,}(?=['’]s\b|(?![\w'’]))")
+PLACE_BEFORE = re.compile(r"\b(?:in|from|at|near|of|to|outside|around)\s+$", re.I)
+UPPER_WORD = re.compile(r"(?<![\w@#])(?<![\w]['’])\p{Lu}{3,}(?=['’]S\b|(?![\w'’]))")
+# "R. Castellano", "T. NAKAMURA": an initial and a surname, the way boards and lists half-name people
+INITIAL_LAST = re.compile(r"(?<![\w.])\p{Lu}\.\s?(\p{Lu}[\p{Ll}\p{M}'’-]{2,}|\p{Lu}{3,})(?![\w'’])")
 HASHTAG = re.compile(r"(?<![\w#])#(\p{L}[A-Za-z0-9_]{2,60})")
 HASHTAG_PREFIX = re.compile(r"^(?:PrayFor|Pray4|PrayingFor|Praying4|Prayers4|PrayersFor|Team|Welcome|Baby|Love|HugsFor|Hugs4|Go|Justice4|JusticeFor|Remembering|RIP|ForeverIn|Free)(.+)$")
 HASHTAG_SUFFIX = re.compile(r"^(.+?)(?:Strong|Walks|Walk|GoesHome|Home|Fights|Fight|Warrior|Army|Tough|Journey|Way|Updates|Update|Recovery|Wins|Rocks|Forever)$")
@@ -291,7 +295,8 @@ class NameDetector:
             first, last = m.group(1), m.group(2)
             if any(o.start <= m.start() < o.end for o in out):
                 continue
-            if not is_surname(last) or is_common_word(last, 4.0) or is_common_word(first, 3.0) or first.lower() in NOT_NAMES:
+            rare_first = is_first_name(first) and not is_common_word(first, 2.5)
+            if not is_surname(last) or is_common_word(last, 5.0 if rare_first else 4.0) or is_common_word(first, 3.0) or first.lower() in NOT_NAMES:
                 continue
             if re.search(r"\b(?:in|from|at|near|of|to|on)\s+$", t[max(0, m.start() - 6): m.start()], re.I):
                 continue
@@ -302,16 +307,32 @@ class NameDetector:
             w = m.group(1)
             if looks_like_name(w) and (is_surname(w) or not is_common_word(w, 3.5)):
                 add(span("PERSON", m, t, 0.75, self.name, "family name ('the Abiodun family')", pattern="relative", relative=True))
+        for m in INITIAL_LAST.finditer(t):
+            w = m.group(1)
+            if any(o.overlaps(span("PERSON", m, t, 0, "", "")) for o in out) or w.lower() in NOT_NAMES:
+                continue
+            if is_surname(w) and not is_common_word(w, 4.5) or not is_common_word(w, 2.5):
+                add(span("PERSON", m, t, 0.6, self.name, "an initial and a surname", pattern="initial_last"))
+        for m in UPPER_WORD.finditer(t):  # "TERRENCE GOT THE CALL", "SOLBERG" on a label
+            w = m.group(0)
+            if any(o.start <= m.start() < o.end for o in out) or w.lower() in NOT_NAMES or is_drug_like(w):
+                continue
+            if (is_first_name(w) or is_surname(w)) and not is_common_word(w, 3.6):
+                add(span("PERSON", m, t, 0.5, self.name, "an upper-case first name or surname", pattern="lexicon"))
         for m in CAP_WORD.finditer(t):
             w = m.group(0)
             if any(o.start <= m.start() < o.end for o in out) or (m.start() > 0 and t[m.start() - 1] in "#@_/"):
                 continue
-            if not is_first_name(w) or is_common_word(w, 4.6) or w.lower() in NOT_NAMES:
+            first = is_first_name(w)
+            if w.lower() in NOT_NAMES or not (first and not is_common_word(w, 4.6) or is_surname(w) and not is_common_word(w, 3.0)):
                 continue
             s0 = a.sentence(m.start())[0]
             if t[s0:m.start()].strip() == "" and is_common_word(w, 3.8):
                 continue  # sentence-initial common word ("Will", "Grant")
-            add(span("PERSON", m, t, 0.6, self.name, "capitalised first name", pattern="first_name"))
+            if first:
+                add(span("PERSON", m, t, 0.6, self.name, "capitalised first name", pattern="first_name"))
+            elif not (is_big_place(w) or is_drug_like(w) or PLACE_BEFORE.search(t[max(0, m.start() - 8): m.start()])):
+                add(span("PERSON", m, t, 0.45, self.name, "capitalised surname", pattern="lexicon"))
 
         # 5. Hashtags built on a name: #PrayForLiam, #NiaStrong, #TeamNia, #WelcomeNia.
         for m in HASHTAG.finditer(t):

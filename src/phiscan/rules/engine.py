@@ -123,7 +123,7 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             hit = any(n and (n in sp.text.lower() or sp.text.lower().lstrip("@") in n) for n in ctx.reply_names)
             if hit != val:
                 return False
-        if key in ("care", "care_near", "tied", "untied") and not _judged(key, val, sp, ctx):
+        if key in ("care", "care_near", "tied", "untied", "language") and not _judged(key, val, sp, ctx):
             return False
         if key == "any" and not any(check(c, sp, ctx) for c in val):
             return False
@@ -133,12 +133,15 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     """The learned judgment's conditions: `care` (the post tells of an identifiable person's care), `care_near`
     (the span's sentence and its neighbours do), `tied: low|medium|high` (the span model ties this candidate to
-    the patient with at least that confidence), `untied: low|medium|high` (with less than that). Without a
+    the patient with at least that confidence), `untied: low|medium|high` (with less than that), `language:
+    trained|untrained` (the post is, or is not, in a language the judgment was trained on). Without a
     judgment, none of them holds."""
     j = ctx.judgment
     if j is None:
         return val is False
     th = ctx.judge.thresholds if ctx.judge is not None else {}
+    if key == "language":
+        return j.language.trained == (val == "trained")
     if key == "care":
         return (j.post >= th.get("post", 0.5)) == bool(val)
     if key == "care_near":
