@@ -368,12 +368,14 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     from rich.table import Table
 
     con = Console()
-    t = Table(title=f"span recall by label ({gold})", show_edge=False)
+    from rich.markup import escape
+
+    t = Table(title=f"span recall by label ({escape(gold)})", show_edge=False)  # paths and labels are input: not markup
     t.add_column("label")
     t.add_column("recall", justify="right")
     t.add_column("n", justify="right")
     for lab, rec in res["span_recall"].items():
-        t.add_row(lab, f"{rec:.3f}", str(res["span_counts"][lab]))
+        t.add_row(escape(lab), f"{rec:.3f}", str(res["span_counts"][lab]))
     con.print(t)
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     con.print(f"span recall (all labels) {fmt(res['span_recall_all'])} of {res['spans']} spans")
