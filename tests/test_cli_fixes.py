@@ -78,3 +78,38 @@ def test_eval_prints_a_bracketed_gold_path_and_labels_literally(tmp_path):
     title = r.output.split("┃")[0]  # the title wraps the path at the table's width
     assert "/[b]" in title and "gold/set.jsonl)" in title
     assert any(l.split()[:1] == ["[i]NAME"] for l in r.output.splitlines())
+
+
+# -- 2. a reader that goes away (`| head`) ends the command quietly ------------------------------------------
+
+def _to_closed_pipe(*args: str) -> subprocess.CompletedProcess:
+    """Run phiscan with stdout a pipe whose reader is already gone: every write fails with EPIPE, as the
+    writes after `head -c 10` has read its bytes do (deterministically, where a real `| head` races)."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+        return subprocess.run([sys.executable, "-m", "phiscan", *args], stdout=w, stderr=subprocess.PIPE, text=True,
+                              env=env, timeout=300)
+    finally:
+        os.close(w)
+
+
+@pytest.mark.parametrize("fmt, text, code", [("json", PHI, 1), ("json", "Flu shots in the main lobby", 0),
+                                             ("text", PHI, 1), ("text", "Flu shots in the main lobby", 0)])
+def test_check_into_a_closed_pipe_exits_quietly_with_the_findings_exit_code(fmt, text, code):
+    p = _to_closed_pipe("check", "--format", fmt, "--created-at", "2025-03-14", "--text", text)
+    assert (p.returncode, p.stderr) == (code, "")
+
+
+def test_scan_text_report_into_a_closed_pipe_exits_quietly_with_the_findings_exit_code(tmp_path):
+    """rich's own broken-pipe handling raised SystemExit(1): a clean export 'failed' when piped to head."""
+    src = tmp_path / "clean.jsonl"
+    src.write_text(json.dumps({"id": "c1", "text": "Flu shots in the main lobby"}) + "\n", encoding="utf-8")
+    p = _to_closed_pipe("scan", str(src), "--no-cache")
+    assert (p.returncode, p.stderr) == (0, "")
+
+
+def test_any_command_into_a_closed_pipe_exits_quietly_as_by_sigpipe():
+    p = _to_closed_pipe("formats")
+    assert (p.returncode, p.stderr) == (141, "")

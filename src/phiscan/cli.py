@@ -12,6 +12,7 @@ from . import __version__
 from .errors import PhiscanError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_SIGPIPE = 128 + 13  # what a shell reports for a process that a closed pipe ended
 SEVERITIES = click.Choice(["high", "medium", "low"], case_sensitive=False)
 
 
@@ -27,6 +28,15 @@ def _scanner(cfg, cache: bool = False):
     return Scanner.from_config(cfg, cache=cache)
 
 
+def _reader_gone() -> None:
+    """Standard output's reader went away (`| head`): point stdout at /dev/null, so that what is left to write,
+    and the flush at exit, go nowhere instead of failing again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests' captured output)
+        pass
+
+
 class PhiscanGroup(click.Group):
     def invoke(self, ctx):
         try:
@@ -36,6 +46,9 @@ class PhiscanGroup(click.Group):
         except PhiscanError as exc:
             click.echo(f"phiscan: error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
+        except BrokenPipeError:  # `phiscan formats | head -1`: the reader went away; exit quietly, as if by SIGPIPE
+            _reader_gone()
+            ctx.exit(EXIT_SIGPIPE)
         except KeyboardInterrupt as exc:
             click.echo("phiscan: interrupted" + (f": {exc}" if str(exc) else ""), err=True)
             ctx.exit(130)
@@ -132,17 +145,21 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
     findings = result.findings
-    if fmt == "json":
-        from .reporters import get_reporter
+    try:
+        if fmt == "json":
+            from .reporters import get_reporter
 
-        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-    else:
-        from .reporters.check import render_check
+            get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+        else:
+            from .reporters.check import render_check
 
-        judged = scanner.judgment_of(post) if not cfg.redact else None
-        render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
-        for f in result.suppressed:  # accepted in the post itself: said, never hidden
-            click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+            judged = scanner.judgment_of(post) if not cfg.redact else None
+            render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
+            for f in result.suppressed:  # accepted in the post itself: said, never hidden
+                click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `phiscan check --format json ... | head -c 10`: the reader has what it wanted
+        _reader_gone()
     ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)
 
 

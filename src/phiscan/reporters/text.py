@@ -16,13 +16,12 @@ class TextReporter:
     description = "Readable summary for terminals"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium", top: int = 50) -> None:
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
         # Ids, paths, accounts and evidence come from the inputs: never read as markup (a post id "[red]x" or a
         # path "/posts/1" closing a tag) nor as emoji codes (":cat:"). Styles are applied as Text spans.
-        console = Console(file=out, highlight=False, soft_wrap=True, emoji=False,
+        console = make_console(file=out, highlight=False, soft_wrap=True, emoji=False,
                           force_terminal=out.isatty() if hasattr(out, "isatty") else False)
         summary = result.summary(fail_on)
         shown = top_findings(result, top)
@@ -62,6 +61,20 @@ class TextReporter:
         )
         for e in result.errors:
             console.print(Text.assemble(("error", "red"), f" {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}"))
+
+
+def make_console(**kw):
+    """A rich Console that lets a closed pipe (`phiscan ... | head`) raise BrokenPipeError to its caller, as
+    any other write does, instead of rich's own `SystemExit(1)`: the command then exits quietly with the exit
+    code its findings call for."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(**kw)
 
 
 def top_findings(result: ScanResult, top: int) -> list[Finding]:
