@@ -113,3 +113,39 @@ def test_scan_text_report_into_a_closed_pipe_exits_quietly_with_the_findings_exi
 def test_any_command_into_a_closed_pipe_exits_quietly_as_by_sigpipe():
     p = _to_closed_pipe("formats")
     assert (p.returncode, p.stderr) == (141, "")
+
+
+# -- 3. an empty draft is a usage error -----------------------------------------------------------------------
+
+EMPTY = "the draft is empty (no text, or only white space): nothing to check"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t \n", "\u200b \ufeff"])
+def test_check_empty_text_is_a_usage_error(text):
+    r = run("check", "--text", text)
+    assert r.exit_code == 2
+    assert f"Error: --text: {EMPTY}" in r.output and "No PHI found" not in r.output
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n", b"\xef\xbb\xbf\n"])
+def test_check_empty_file_and_stdin_are_usage_errors(tmp_path, content):
+    draft = tmp_path / "draft.txt"
+    draft.write_bytes(content)
+    r = run("check", str(draft))
+    assert r.exit_code == 2 and f"Error: {draft}: {EMPTY}" in r.output and "No PHI found" not in r.output
+    r = run("check", "-", input=content)
+    assert r.exit_code == 2 and f"Error: stdin: {EMPTY}" in r.output
+
+
+def test_check_with_stdin_from_dev_null_fails():
+    """`phiscan check </dev/null` in a misconfigured CI step printed "No PHI found" and passed forever."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    p = subprocess.run([sys.executable, "-m", "phiscan", "check"], stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, env=env, timeout=300)
+    assert p.returncode == 2 and p.stdout == ""
+    assert f"Error: stdin: {EMPTY}" in p.stderr
+
+
+def test_check_a_one_emoji_draft_is_not_empty():
+    r = run("check", "--text", "😭")
+    assert r.exit_code == 0 and "No PHI found" in r.output

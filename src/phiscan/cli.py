@@ -133,6 +133,9 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     from .sanitize import clean_text
 
     text = clean_text(text)  # bytes that were not UTF-8 in the command line arrive as lone surrogates
+    if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
+        where = "--text" if file is None else "stdin" if file == "-" else file
+        raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
     when = None
@@ -161,6 +164,13 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     except BrokenPipeError:  # `phiscan check --format json ... | head -c 10`: the reader has what it wanted
         _reader_gone()
     ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)
+
+
+def _blank(text: str) -> bool:
+    """No character to read: empty, or only spaces, line breaks and invisible format characters."""
+    import re
+
+    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None
 
 
 def _formats():
