@@ -149,3 +149,75 @@ def test_check_with_stdin_from_dev_null_fails():
 def test_check_a_one_emoji_draft_is_not_empty():
     r = run("check", "--text", "😭")
     assert r.exit_code == 0 and "No PHI found" in r.output
+
+
+# -- 4. --created-at: human forms read, unreadable ones refused ----------------------------------------------
+
+@pytest.mark.parametrize("value, iso", [
+    ("2025-03-14", "2025-03-14T00:00:00+00:00"),
+    ("2025-03-14T18:00", "2025-03-14T18:00:00+00:00"),
+    ("2025-03-14 18:00", "2025-03-14T18:00:00+00:00"),
+    ("2025-03-14T18:00:00Z", "2025-03-14T18:00:00+00:00"),
+    ("2025-03-14T18:00-05:00", "2025-03-14T18:00:00-05:00"),
+    ("14/03/2025", "2025-03-14T00:00:00+00:00"),  # day-first: 14 is no month
+    ("03/14/2025", "2025-03-14T00:00:00+00:00"),  # month-first: 14 is no month
+    ("3/14/25 6pm", "2025-03-14T18:00:00+00:00"),
+    ("05/05/2025", "2025-05-05T00:00:00+00:00"),  # both readings are the same day
+    ("2025/03/14", "2025-03-14T00:00:00+00:00"),
+    ("14.03.2025", "2025-03-14T00:00:00+00:00"),
+    ("March 14 2025", "2025-03-14T00:00:00+00:00"),
+    ("March 14, 2025", "2025-03-14T00:00:00+00:00"),
+    ("14 March 2025", "2025-03-14T00:00:00+00:00"),
+    ("Mar 14, 2025 6pm", "2025-03-14T18:00:00+00:00"),
+    ("Friday, March 14th, 2025 at 6:30 p.m.", "2025-03-14T18:30:00+00:00"),
+    ("14th of March 2025 18:00 UTC", "2025-03-14T18:00:00+00:00"),
+    ("Mar 14 2025 12am", "2025-03-14T00:00:00+00:00"),
+    ("Mar 14 2025 noon", "2025-03-14T12:00:00+00:00"),
+    ("14 Mar 2025 18:00 +01:00", "2025-03-14T18:00:00+01:00"),
+    ("Fri Mar 14 18:00:00 +0000 2025", "2025-03-14T18:00:00+00:00"),
+    ("1741975200", "2025-03-14T18:00:00+00:00"),
+    ("1741975200000", "2025-03-14T18:00:00+00:00"),
+    ("20250314", "2025-03-14T00:00:00+00:00"),
+])
+def test_post_time_forms(value, iso):
+    from phiscan.post_time import parse_post_time
+
+    assert parse_post_time(value).isoformat() == iso
+
+
+@pytest.mark.parametrize("value, message", [
+    ("garbage", "cannot read 'garbage' as a date; expected a date like 2025-03-14, 2025-03-14T18:00, "
+                "'March 14 2025 6pm', '14 March 2025' or 14/03/2025"),
+    ("03/04/2025", "'03/04/2025' could be 3 April 2025 or 4 March 2025; write it as year-month-day (2025-03-04) "
+                   "or with the month's name"),
+    ("2025-02-30", "'2025-02-30': no such date"),
+    ("31/02/2025", "'31/02/2025': no such date, day-first or month-first"),
+    ("Thursday, March 14 2025", "'Thursday, March 14 2025': 14 March 2025 is a Friday"),
+    ("March 14", "'March 14': give the year too, as in a date like 2025-03-14"),
+    ("Mar 14 2025 13pm", "'Mar 14 2025 13pm': no such time of day"),
+    ("2025", "cannot read '2025' as a date"),
+])
+def test_post_time_refuses_what_it_cannot_read_and_says_what_to_write(value, message):
+    from phiscan.post_time import PostTimeError, parse_post_time
+
+    with pytest.raises(PostTimeError) as exc:
+        parse_post_time(value)
+    assert str(exc.value).startswith(message)
+
+
+def test_check_created_at_garbage_is_a_usage_error():
+    """It was silently ignored: 'yesterday' then went unresolved and the check passed on."""
+    r = run("check", "--created-at", "garbage", "--text", "Harold Voss was discharged yesterday after his hip surgery")
+    assert r.exit_code == 2
+    assert ("Error: Invalid value for '--created-at': cannot read 'garbage' as a date; expected a date like "
+            "2025-03-14, 2025-03-14T18:00, 'March 14 2025 6pm', '14 March 2025' or 14/03/2025") in r.output
+    assert "PHI" not in r.output
+
+
+@pytest.mark.parametrize("value", ["14/03/2025", "March 14 2025", "14 March 2025", "Mar 14, 2025 6pm"])
+def test_check_created_at_human_forms_resolve_yesterday(value):
+    r = run("check", "--format", "json", "--created-at", value,
+            "--text", "Harold Voss was discharged yesterday after his hip surgery")
+    assert r.exit_code == 1, r.output
+    doc = json.loads(r.stdout)
+    assert [(f["evidence"], f["disclosed"]) for f in doc["findings"] if f["rule"] == "PHI103"] == [("yesterday", "2025-03-13")]

@@ -136,13 +136,16 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
         where = "--text" if file is None else "stdin" if file == "-" else file
         raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
-    cfg = _config(ctx, **_overrides(**opts))
-    scanner = _scanner(cfg)
     when = None
     if created_at is not None:
-        from .sources.generic import parse_time  # the loaders' module: imported only when needed
+        from .post_time import PostTimeError, parse_post_time
 
-        when = parse_time(created_at)
+        try:
+            when = parse_post_time(created_at)
+        except PostTimeError as exc:  # "garbage" was silently ignored: relative dates then went unresolved
+            raise click.BadParameter(str(exc), param_hint="'--created-at'") from None
+    cfg = _config(ctx, **_overrides(**opts))
+    scanner = _scanner(cfg)
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
     result = ScanResult(sources=1)
     for p, fs in scanner.scan([post]):
