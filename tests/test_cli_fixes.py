@@ -221,3 +221,63 @@ def test_check_created_at_human_forms_resolve_yesterday(value):
     assert r.exit_code == 1, r.output
     doc = json.loads(r.stdout)
     assert [(f["evidence"], f["disclosed"]) for f in doc["findings"] if f["rule"] == "PHI103"] == [("yesterday", "2025-03-13")]
+
+
+# -- 5. weekday dates resolved against the post's time --------------------------------------------------------
+
+WEEKDAY_POST = ("My patient Dmitri Volkov was intubated on Tuesday night, extubated Wednesday, admitted last "
+                "Friday and goes home next Friday.")
+
+
+def _dates(scanner, text: str, created_at: str | None):
+    from phiscan.post_time import parse_post_time
+    from phiscan.model import Post
+
+    post = Post(id="w", text=text, created_at=parse_post_time(created_at) if created_at else None)
+    return [(f.evidence, f.disclosed, f.message) for _, fs in scanner.scan([post]) for f in fs if f.rule == "PHI103"]
+
+
+def test_weekday_dates_disclose_the_exact_date(scanner):
+    """'on Tuesday' in a post of Friday 2025-03-14 discloses Tuesday 2025-03-11, as 'yesterday' discloses the 13th."""
+    base = "A date tied to a patient's birth, admission, surgery, discharge, visit or death"
+    assert _dates(scanner, WEEKDAY_POST, "2025-03-14T18:00") == [
+        ("on Tuesday night", "2025-03-11", f"{base} (discloses 2025-03-11)"),
+        ("Wednesday", "2025-03-12", f"{base} (discloses 2025-03-12)"),
+        ("last Friday", "2025-03-07", f"{base} (discloses 2025-03-07)"),  # the one before the post's own day
+        ("next Friday", None, base),  # a day ahead the post's time does not pin
+    ]
+
+
+def test_a_weekday_on_the_post_day_itself(scanner):
+    text = "My patient Dmitri Volkov was admitted Tuesday, and last Tuesday too."
+    assert [(e, d) for e, d, _ in _dates(scanner, text, "2025-03-11T09:00")] == [
+        ("Tuesday", "2025-03-11"), ("last Tuesday", "2025-03-04")]
+
+
+def test_weekday_dates_without_a_post_time_stay_unresolved(scanner):
+    assert [d for _, d, _ in _dates(scanner, WEEKDAY_POST, None)] == [None, None, None, None]
+
+
+@pytest.mark.parametrize("phrase, post_weekday, offset", [
+    ("on tuesday", 4, -3), ("tuesday night", 1, 0), ("early sunday", 0, -1), ("wednesday's", 2, 0),
+    ("last tuesday", 1, -7), ("this past friday", 0, -3), ("last friday", 4, -7),
+    ("next friday", 0, None), ("this friday", 0, None), ("this coming monday", 6, None),
+    ("yesterday", 3, False),
+])
+def test_weekday_offset_table(phrase, post_weekday, offset):
+    from phiscan.detectors.lang import weekday_offset
+
+    got = weekday_offset(phrase, post_weekday)
+    assert (got, type(got)) == (offset, type(offset))  # False (no weekday) is not 0 (the post's day)
+
+
+def test_weekday_dates_come_back_from_the_scan_cache_resolved(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    src = tmp_path / "posts.jsonl"
+    src.write_text(json.dumps({"id": "w1", "text": WEEKDAY_POST, "created_at": "2025-03-14T18:00:00Z"}) + "\n", encoding="utf-8")
+    first = json.loads(run("scan", str(src), "--format", "json").stdout)
+    second = json.loads(run("scan", str(src), "--format", "json").stdout)
+    got = [(f["evidence"], f["disclosed"]) for f in second["findings"] if f["rule"] == "PHI103"]
+    assert got == [("on Tuesday night", "2025-03-11"), ("Wednesday", "2025-03-12"), ("last Friday", "2025-03-07"),
+                   ("next Friday", None)]
+    assert second["findings"] == first["findings"]
