@@ -75,8 +75,8 @@ def test_eval_prints_a_bracketed_gold_path_and_labels_literally(tmp_path):
                                 "labels": [{"label": "[i]NAME", "text": "Dmitri Volkov"}]}) + "\n", encoding="utf-8")
     r = run("eval", str(gold))
     assert r.exit_code == 0, r.output
-    title = r.output.split("┃")[0]  # the title wraps the path at the table's width
-    assert "/[b]" in title and "gold/set.jsonl)" in title
+    title = "".join(r.output.split("┃")[0].split())  # the title wraps the path at the table's width
+    assert f"({gold})" in title
     assert any(l.split()[:1] == ["[i]NAME"] for l in r.output.splitlines())
 
 
@@ -281,3 +281,50 @@ def test_weekday_dates_come_back_from_the_scan_cache_resolved(tmp_path, monkeypa
     assert got == [("on Tuesday night", "2025-03-11"), ("Wednesday", "2025-03-12"), ("last Friday", "2025-03-07"),
                    ("next Friday", None)]
     assert second["findings"] == first["findings"]
+
+
+# -- 6. check without --created-at resolves against now, and says so ------------------------------------------
+
+YESTERDAY = "Harold Voss was discharged yesterday after his hip surgery"
+NOW_LINE = ("Relative dates (yesterday, on Tuesday) resolved against now, Friday 2025-03-14 18:00 UTC: give "
+            "--created-at with the time the post goes out.")
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    from datetime import datetime, timezone
+
+    import phiscan.cli
+
+    monkeypatch.setattr(phiscan.cli, "_now", lambda: datetime(2025, 3, 14, 18, 0, tzinfo=timezone.utc))
+
+
+def test_check_without_created_at_resolves_against_now_and_says_so(frozen_now):
+    r = run("check", "--text", YESTERDAY)
+    assert r.exit_code == 1
+    assert "(discloses 2025-03-13)" in " ".join(r.output.split())
+    assert r.output.splitlines()[-1] == NOW_LINE
+    doc = json.loads(run("check", "--format", "json", "--text", YESTERDAY).stdout)
+    assert doc["check"] == {"created_at": "2025-03-14T18:00:00+00:00", "created_at_from": "now"}
+    assert [(f["evidence"], f["disclosed"]) for f in doc["findings"] if f["rule"] == "PHI103"] == [("yesterday", "2025-03-13")]
+
+
+def test_check_says_now_on_a_clean_draft_too(frozen_now):
+    r = run("check", "--text", "Flu shots in the main lobby")
+    assert r.exit_code == 0 and "No PHI found" in r.output.splitlines()[0] and r.output.splitlines()[-1] == NOW_LINE
+
+
+def test_check_with_created_at_says_where_the_time_came_from(frozen_now):
+    r = run("check", "--created-at", "2025-03-10 09:00", "--text", YESTERDAY)
+    assert "resolved against now" not in r.output and "(discloses 2025-03-09)" in " ".join(r.output.split())
+    doc = json.loads(run("check", "--format", "json", "--created-at", "2025-03-10 09:00", "--text", YESTERDAY).stdout)
+    assert doc["check"] == {"created_at": "2025-03-10T09:00:00+00:00", "created_at_from": "--created-at"}
+
+
+def test_check_redact_masks_the_clock_as_it_masks_the_disclosed_date(frozen_now):
+    r = run("check", "--redact", "--text", YESTERDAY)
+    assert r.output.splitlines()[-1] == ("Relative dates (yesterday, on Tuesday) resolved against now, the time of this "
+                                         "check: give --created-at with the time the post goes out.")
+    doc = json.loads(run("check", "--redact", "--format", "json", "--text", YESTERDAY).stdout)
+    assert doc["check"] == {"created_at": "2025-**-**", "created_at_from": "now"}
+    assert "2025-03-1" not in json.dumps(doc)

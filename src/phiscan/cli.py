@@ -104,7 +104,10 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 @main.command()
 @click.argument("file", required=False, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--text", "text", help="The post text to check.")
-@click.option("--created-at", help="When the post is (or will be) published, to resolve 'yesterday' and 'last night'.")
+@click.option("--created-at", metavar="WHEN",
+              help="When the post is (or will be) published, to resolve 'yesterday', 'last night' and 'on Tuesday': "
+                   "2025-03-14T18:00, 'March 14 2025 6pm', '14 March 2025', 14/03/2025 ... (default: now, which "
+                   "the output says).")
 @click.option("--reply-to", "reply_to", help="The @handle or name of the person the post replies to.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @scan_options
@@ -136,7 +139,6 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
         where = "--text" if file is None else "stdin" if file == "-" else file
         raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
-    when = None
     if created_at is not None:
         from .post_time import PostTimeError, parse_post_time
 
@@ -144,6 +146,8 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
             when = parse_post_time(created_at)
         except PostTimeError as exc:  # "garbage" was silently ignored: relative dates then went unresolved
             raise click.BadParameter(str(exc), param_hint="'--created-at'") from None
+    else:  # a draft goes out about now: its "yesterday" is resolved against the clock, and the output says so
+        when = _now()
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
@@ -151,11 +155,24 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
     findings = result.findings
+    from .masking import mask_date
+
+    clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
+             "created_at_from": "--created-at" if created_at is not None else "now"}
     try:
         if fmt == "json":
-            from .reporters import get_reporter
+            import io
+            import json
 
-            get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+            from .reporters import get_reporter
+            from .reporters.json_report import dump_indented
+
+            buf = io.StringIO()
+            get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+            doc = json.loads(buf.getvalue())
+            doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
+            dump_indented(doc, sys.stdout)
+            sys.stdout.write("\n")
         else:
             from .reporters.check import render_check
 
@@ -163,10 +180,21 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
             render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
             for f in result.suppressed:  # accepted in the post itself: said, never hidden
                 click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+            if created_at is None:
+                at = "the time of this check" if cfg.redact else f"{when:%A %Y-%m-%d %H:%M %Z}".rstrip()
+                click.echo(f"Relative dates (yesterday, on Tuesday) resolved against now, {at}: give --created-at "
+                           "with the time the post goes out.")
         sys.stdout.flush()
     except BrokenPipeError:  # `phiscan check --format json ... | head -c 10`: the reader has what it wanted
         _reader_gone()
     ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)
+
+
+def _now():
+    """The local time, aware: what `check` resolves relative dates against without --created-at."""
+    from datetime import datetime
+
+    return datetime.now().astimezone().replace(microsecond=0)
 
 
 def _blank(text: str) -> bool:
