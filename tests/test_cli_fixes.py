@@ -328,3 +328,72 @@ def test_check_redact_masks_the_clock_as_it_masks_the_disclosed_date(frozen_now)
     doc = json.loads(run("check", "--redact", "--format", "json", "--text", YESTERDAY).stdout)
     assert doc["check"] == {"created_at": "2025-**-**", "created_at_from": "now"}
     assert "2025-03-1" not in json.dumps(doc)
+
+
+# -- 7. a suppression without a reason (PHI901) is never baselined --------------------------------------------
+
+REFUSED = ("phiscan: 1 PHI901 finding not accepted: a suppression without a reason cannot be baselined; it stays a "
+           "finding until the directive in the post names the rule it accepts and why (see `phiscan rules show PHI901`)")
+BARE = "The step-down unit welcomed Mr. Okafor from the ICU, MRN 00771423.\n<!-- phiscan: ignore[PHI106] -->"
+
+
+def _queue(tmp_path) -> Path:
+    src = tmp_path / "queue.jsonl"
+    src.write_text(json.dumps({"id": "q1", "text": BARE}) + "\n", encoding="utf-8")
+    return src
+
+
+def _scan_json(*args):
+    r = run("scan", *args, "--format", "json", "--no-cache")
+    return r.exit_code, json.loads(r.stdout)
+
+
+def test_baseline_create_refuses_phi901_and_says_why(tmp_path):
+    src, base = _queue(tmp_path), tmp_path / "base.json"
+    code, doc = _scan_json(str(src))
+    assert code == 1 and "PHI901" in {f["rule"] for f in doc["findings"]}
+    r = run("baseline", "create", str(base), str(src), "--who", "J. Rivera", "--reason", "reviewed", "--no-cache")
+    assert r.exit_code == 0, r.output
+    assert REFUSED in r.stderr.splitlines()
+    entries = json.loads(base.read_text(encoding="utf-8"))["entries"]
+    assert "PHI901" not in {e["rule"] for e in entries} and entries
+    assert f"{len(entries)} findings accepted" in r.stderr
+    code, doc = _scan_json(str(src), "--baseline", str(base))
+    assert code == 1  # it stays a finding, and fails the scan
+    assert [(f["rule"], f["status"]) for f in doc["findings"]] == [("PHI901", "open")]
+
+
+def test_baseline_update_needs_no_who_for_phi901_alone_and_refuses_it(tmp_path):
+    src, base = _queue(tmp_path), tmp_path / "base.json"
+    assert run("baseline", "create", str(base), str(src), "--who", "J. Rivera", "--reason", "reviewed", "--no-cache").exit_code == 0
+    r = run("baseline", "update", str(base), str(src), "--no-cache")
+    assert r.exit_code == 0, r.output
+    assert REFUSED in r.stderr.splitlines()
+    assert "0 added" in r.stderr
+
+
+def test_an_older_baselines_phi901_entry_accepts_nothing_and_update_drops_it(tmp_path):
+    src, base = _queue(tmp_path), tmp_path / "base.json"
+    _, doc = _scan_json(str(src))
+    bare = next(f for f in doc["findings"] if f["rule"] == "PHI901")
+    old = {"phiscan_baseline": 1, "fingerprint": "v2", "entries": [
+        {"fingerprint": bare["fingerprint"], "rule": "PHI901", "rule_name": "suppression-without-reason",
+         "severity": "medium", "source": "queue.jsonl", "field": "text", "accepted_by": "J. Rivera",
+         "reason": "accepted before phiscan refused it", "accepted_at": "2025-06-01"}]}
+    base.write_text(json.dumps(old), encoding="utf-8")
+    code, doc = _scan_json(str(src), "--baseline", str(base))
+    assert code == 1 and "PHI901" in {f["rule"] for f in doc["findings"]} and doc["summary"]["baselined"] == 0
+    r = run("baseline", "update", str(base), str(src), "--who", "J. Rivera", "--reason", "reviewed", "--no-cache")
+    assert r.exit_code == 0, r.output
+    assert ", 0 kept, 1 removed" in r.stderr
+    assert "PHI901" not in {e["rule"] for e in json.loads(base.read_text(encoding="utf-8"))["entries"]}
+
+
+def test_build_counts_the_refused(scanner):
+    from phiscan import baseline as bl
+    from phiscan.model import Post
+
+    findings = [f for _, fs in scanner.scan([Post(id="q1", text=BARE)]) for f in fs]
+    base, counts = bl.build(findings, "J. Rivera", "reviewed")
+    assert counts["refused"] == 1 and counts["added"] == len([f for f in findings if f.rule != "PHI901" and f.status == "open"])
+    assert all(e.rule != "PHI901" for e in base.entries)

@@ -487,6 +487,7 @@ def baseline_create(ctx, file, paths, who, reason, input_format, text_column, en
     result.close()
     _write_baseline(file, base)
     click.echo(f"phiscan: baseline {file}: {counts['added']} findings accepted ({suppressed} suppressed in the posts, not recorded)", err=True)
+    _echo_refused(counts["refused"])
 
 
 @baseline.command("update")
@@ -505,7 +506,8 @@ def baseline_update(ctx, file, paths, who, reason, input_format, text_column, en
     previous = bl.load(file)
     result, cfg = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
     known = previous.by_fingerprint
-    new = {f.fingerprint for f in result.findings if f.status == "open" and f.fingerprint not in known}
+    new = {f.fingerprint for f in result.findings
+           if f.status == "open" and f.fingerprint not in known and f.rule not in bl.NEVER_ACCEPTED}
     if new and not ((who or "").strip() and (reason or "").strip()):
         raise click.UsageError(f"{len(new)} new findings to accept: give --who and --reason")
     # a scan that leaves low findings out (min_severity) cannot tell that their entries are gone: keep them
@@ -516,6 +518,14 @@ def baseline_update(ctx, file, paths, who, reason, input_format, text_column, en
     result.close()
     _write_baseline(file, base)
     click.echo(f"phiscan: baseline {file}: {counts['added']} added, {counts['kept']} kept, {counts['removed']} removed", err=True)
+    _echo_refused(counts["refused"])
+
+
+def _echo_refused(n: int) -> None:
+    if n:
+        click.echo(f"phiscan: {n} PHI901 finding{'s' if n != 1 else ''} not accepted: a suppression without a reason "
+                   "cannot be baselined; it stays a finding until the directive in the post names the rule it accepts "
+                   "and why (see `phiscan rules show PHI901`)", err=True)
 
 
 @main.group("config")
