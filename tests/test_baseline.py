@@ -72,25 +72,25 @@ def test_baseline_workflow_end_to_end(tmp_path, monkeypatch):
 
     r = run("baseline", "create", str(base), "queue", "--who", "J. Rivera, Privacy Office", "--reason", "reviewed with the unit manager")
     assert r.exit_code == 0, r.output
+    assert "3 findings accepted" in r.output and "1 PHI901 finding not accepted" in r.output
     entries = _entries(base)
     assert sorted((e["rule"], e["source"], e["field"]) for e in entries) == [
         ("PHI105", "2025-06-04-unit-photo.md", "alt"),
         ("PHI105", "sprout_queue.csv", "text"),
         ("PHI106", "2025-06-06-step-down.md", "text"),
-        ("PHI901", "2025-06-06-step-down.md", "text"),
-    ]  # the suppressed PHI101 is handled in its post, not recorded
+    ]  # the suppressed PHI101 is handled in its post, not recorded; the reasonless suppression (PHI901) is refused
     for e in entries:
         assert set(e) == set(KEYS)
         assert e["accepted_by"] == "J. Rivera, Privacy Office" and e["reason"] == "reviewed with the unit manager"
     raw = base.read_text(encoding="utf-8")
     for secret in ("00771423", "rm 7C", "bed 14B", "Quintanilla", "ignore[PHI106]", "step-down-update", "queue/"):
         assert secret not in raw, secret
-    assert {e["fingerprint"] for e in entries} == {f["fingerprint"] for f in doc["findings"]}
+    assert {e["fingerprint"] for e in entries} == {f["fingerprint"] for f in doc["findings"] if f["rule"] != "PHI901"}
 
     code, doc = scan_json("queue", "--baseline", str(base))
-    assert code == 0 and doc["findings"] == []
-    assert doc["summary"]["by_status"] == {"open": 0, "authorized": 0, "suppressed": 1, "baselined": 4}
-    assert doc["summary"]["baselined"] == 4 and doc["summary"]["baseline"] == str(base)
+    assert code == 1 and [(f["rule"], f["status"]) for f in doc["findings"]] == [("PHI901", "open")]
+    assert doc["summary"]["by_status"] == {"open": 1, "authorized": 0, "suppressed": 1, "baselined": 3}
+    assert doc["summary"]["baselined"] == 3 and doc["summary"]["baseline"] == str(base)
 
     # edit elsewhere in a post, move a post to another folder, reorder the scheduler's rows: still accepted
     step = queue / STEP_DOWN
@@ -100,28 +100,28 @@ def test_baseline_workflow_end_to_end(tmp_path, monkeypatch):
     header, *rows = (queue / SPROUT).read_text(encoding="utf-8").splitlines(keepends=True)
     (queue / SPROUT).write_text(header + "".join(reversed(rows)), encoding="utf-8")
     code, doc = scan_json("queue", "--baseline", str(base))
-    assert code == 0 and doc["summary"]["by_status"]["baselined"] == 4
+    assert code == 1 and doc["summary"]["by_status"]["baselined"] == 3
 
     # a new identifier is a new finding
     step.write_text(step.read_text(encoding="utf-8").replace("00771423", "00983310"), encoding="utf-8")
     code, doc = scan_json("queue", "--baseline", str(base))
     assert code == 1
-    assert [(f["rule"], f["evidence"], f["status"]) for f in doc["findings"]] == [("PHI106", "00983310", "open")]
-    assert doc["summary"]["by_status"] == {"open": 1, "authorized": 0, "suppressed": 1, "baselined": 3}
+    assert [(f["rule"], f["evidence"], f["status"]) for f in doc["findings"] if f["rule"] != "PHI901"] == [("PHI106", "00983310", "open")]
+    assert doc["summary"]["by_status"] == {"open": 2, "authorized": 0, "suppressed": 1, "baselined": 2}
 
     # update: new findings need who and why; old acceptances keep theirs; gone ones are dropped
     r = run("baseline", "update", str(base), "queue")
     assert r.exit_code == 2 and "1 new findings" in r.output
     r = run("baseline", "update", str(base), "queue", "--who", "A. Chen", "--reason", "test record number from the training ward")
-    assert r.exit_code == 0 and "1 added, 3 kept, 1 removed" in r.output
+    assert r.exit_code == 0 and "1 added, 2 kept, 1 removed" in r.output and "1 PHI901 finding not accepted" in r.output
     after = _entries(base)
     assert sorted((e["rule"], e["accepted_by"]) for e in after) == [
-        ("PHI105", "J. Rivera, Privacy Office"), ("PHI105", "J. Rivera, Privacy Office"),
-        ("PHI106", "A. Chen"), ("PHI901", "J. Rivera, Privacy Office"),
+        ("PHI105", "J. Rivera, Privacy Office"), ("PHI105", "J. Rivera, Privacy Office"), ("PHI106", "A. Chen"),
     ]
     assert "00983310" not in base.read_text(encoding="utf-8")
     code, doc = scan_json("queue", "--baseline", str(base))
-    assert code == 0 and doc["summary"]["by_status"]["baselined"] == 4
+    assert code == 1 and doc["summary"]["by_status"]["baselined"] == 3
+    assert [f["rule"] for f in doc["findings"]] == ["PHI901"]
 
 
 def test_baseline_file_is_deterministic_and_create_does_not_overwrite(tmp_path, monkeypatch):
@@ -153,8 +153,9 @@ def test_baseline_from_project_config(tmp_path, monkeypatch):
     sub = tmp_path / "queue" / "posts"
     monkeypatch.chdir(sub)  # the project config is found upwards; its relative path is relative to it
     code, doc = scan_json(".")
-    assert code == 0 and doc["summary"]["baseline"] == str(tmp_path / "accepted.json")
-    assert doc["summary"]["by_status"]["baselined"] == 3  # the posts folder only: the CSV's finding is not here
+    assert code == 1 and doc["summary"]["baseline"] == str(tmp_path / "accepted.json")
+    assert [f["rule"] for f in doc["findings"]] == ["PHI901"]  # never baselined
+    assert doc["summary"]["by_status"]["baselined"] == 2  # the posts folder only: the CSV's finding is not here
 
 
 @pytest.mark.parametrize("who,reason", [("", "x reason"), ("QA", "   ")])

@@ -208,8 +208,10 @@ def test_pre_commit_hook_honours_the_project_baseline(tmp_path):
     (repo / "phiscan.yaml").write_text("baseline: .phiscan-baseline.json\n", encoding="utf-8")
     _git(repo, "add", "-A")
     result = _run_hook(repo)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 findings (0 at or above medium), 1 suppressed, 4 baselined" in result.stdout
+    # everything baselined but the suppression without a reason (PHI901), which no baseline accepts
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 findings (1 at or above medium), 1 suppressed, 3 baselined" in result.stdout
+    assert "PHI901 suppression-without-reason" in result.stdout
 
 
 # -- the composite action ----------------------------------------------------------------------------------

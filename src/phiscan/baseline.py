@@ -16,6 +16,10 @@ It records what a reviewer needs to know what was accepted (rule, file name, fie
 why, and never the PHI itself: no evidence, no post text, no post id, no offsets. Matching is by fingerprint
 only (see `Finding.fingerprint`), so it survives edits elsewhere in the post, moved files and reordered rows.
 Entries are sorted and the JSON is written the same way every time, so a baseline diffs cleanly in review.
+
+A PHI901 finding (an inline suppression without a reason, or naming no rule or an unknown one) is never
+accepted: the fix is in the post, where the directive must say what it accepts and why. `build` leaves such
+findings out (they stay findings) and counts them, and an entry for one in an older baseline matches nothing.
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ from typing import Iterable
 
 from .errors import ConfigError
 from .model import FINGERPRINT_VERSION, Finding
+from .suppression import SUPPRESSION_RULE
+
+NEVER_ACCEPTED = frozenset({SUPPRESSION_RULE})  # a baseline cannot stand in for a suppression's missing reason
 
 FORMAT = 1
 KEYS = ("fingerprint", "rule", "rule_name", "severity", "source", "field", "accepted_by", "reason", "accepted_at")
@@ -54,7 +61,8 @@ class Baseline:
 
     @property
     def by_fingerprint(self) -> dict[str, Entry]:
-        return {e.fingerprint: e for e in self.entries}
+        """The entries that accept findings (an entry of a rule never accepted, from an older baseline, does not)."""
+        return {e.fingerprint: e for e in self.entries if e.rule not in NEVER_ACCEPTED}
 
     def dumps(self) -> str:
         entries = sorted(self.entries, key=lambda e: (e.source, e.rule, e.field, e.fingerprint))
@@ -102,12 +110,18 @@ def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline
           prune: bool = True) -> tuple[Baseline, dict[str, int]]:
     """A baseline of the open `findings`. With `previous` (update), entries still found keep who accepted them,
     why and when; new findings get `who` and `reason`; entries no longer found are dropped, unless `prune` is
-    false (a scan that left some findings out, --min-severity, cannot tell that an entry is gone)."""
+    false (a scan that left some findings out, --min-severity, cannot tell that an entry is gone).
+    Findings of a rule never accepted (PHI901) are left out and counted as `refused`; an older baseline's entries
+    for them are dropped (counted as `removed`)."""
     old = previous.by_fingerprint if previous else {}
     entries: dict[str, Entry] = {}
     added = kept = 0
+    refused: set[str] = set()
     for f in findings:
         if f.status != "open" or f.fingerprint in entries:
+            continue
+        if f.rule in NEVER_ACCEPTED:
+            refused.add(f.fingerprint)
             continue
         if f.fingerprint in old:
             entries[f.fingerprint] = old[f.fingerprint]
@@ -120,5 +134,5 @@ def build(findings: Iterable[Finding], who: str, reason: str, previous: Baseline
         for k in unseen:
             entries[k] = old[k]
         kept += len(unseen)
-    removed = len(unseen) if prune else 0
-    return Baseline(list(entries.values())), {"added": added, "kept": kept, "removed": removed}
+    removed = (len(unseen) if prune else 0) + sum(1 for e in (previous.entries if previous else ()) if e.rule in NEVER_ACCEPTED)
+    return Baseline(list(entries.values())), {"added": added, "kept": kept, "removed": removed, "refused": len(refused)}

@@ -12,6 +12,7 @@ from . import __version__
 from .errors import PhiscanError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_SIGPIPE = 128 + 13  # what a shell reports for a process that a closed pipe ended
 SEVERITIES = click.Choice(["high", "medium", "low"], case_sensitive=False)
 
 
@@ -27,6 +28,15 @@ def _scanner(cfg, cache: bool = False):
     return Scanner.from_config(cfg, cache=cache)
 
 
+def _reader_gone() -> None:
+    """Standard output's reader went away (`| head`): point stdout at /dev/null, so that what is left to write,
+    and the flush at exit, go nowhere instead of failing again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests' captured output)
+        pass
+
+
 class PhiscanGroup(click.Group):
     def invoke(self, ctx):
         try:
@@ -36,6 +46,9 @@ class PhiscanGroup(click.Group):
         except PhiscanError as exc:
             click.echo(f"phiscan: error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
+        except BrokenPipeError:  # `phiscan formats | head -1`: the reader went away; exit quietly, as if by SIGPIPE
+            _reader_gone()
+            ctx.exit(EXIT_SIGPIPE)
         except KeyboardInterrupt as exc:
             click.echo("phiscan: interrupted" + (f": {exc}" if str(exc) else ""), err=True)
             ctx.exit(130)
@@ -91,7 +104,10 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 @main.command()
 @click.argument("file", required=False, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--text", "text", help="The post text to check.")
-@click.option("--created-at", help="When the post is (or will be) published, to resolve 'yesterday' and 'last night'.")
+@click.option("--created-at", metavar="WHEN",
+              help="When the post is (or will be) published, to resolve 'yesterday', 'last night' and 'on Tuesday': "
+                   "2025-03-14T18:00, 'March 14 2025 6pm', '14 March 2025', 14/03/2025 ... (default: now, which "
+                   "the output says).")
 @click.option("--reply-to", "reply_to", help="The @handle or name of the person the post replies to.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @scan_options
@@ -120,30 +136,72 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
     from .sanitize import clean_text
 
     text = clean_text(text)  # bytes that were not UTF-8 in the command line arrive as lone surrogates
+    if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
+        where = "--text" if file is None else "stdin" if file == "-" else file
+        raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
+    if created_at is not None:
+        from .post_time import PostTimeError, parse_post_time
+
+        try:
+            when = parse_post_time(created_at)
+        except PostTimeError as exc:  # "garbage" was silently ignored: relative dates then went unresolved
+            raise click.BadParameter(str(exc), param_hint="'--created-at'") from None
+    else:  # a draft goes out about now: its "yesterday" is resolved against the clock, and the output says so
+        when = _now()
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
-    when = None
-    if created_at is not None:
-        from .sources.generic import parse_time  # the loaders' module: imported only when needed
-
-        when = parse_time(created_at)
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
     result = ScanResult(sources=1)
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
     findings = result.findings
-    if fmt == "json":
-        from .reporters import get_reporter
+    from .masking import mask_date
 
-        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-    else:
-        from .reporters.check import render_check
+    clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
+             "created_at_from": "--created-at" if created_at is not None else "now"}
+    try:
+        if fmt == "json":
+            import io
+            import json
 
-        judged = scanner.judgment_of(post) if not cfg.redact else None
-        render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
-        for f in result.suppressed:  # accepted in the post itself: said, never hidden
-            click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+            from .reporters import get_reporter
+            from .reporters.json_report import dump_indented
+
+            buf = io.StringIO()
+            get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+            doc = json.loads(buf.getvalue())
+            doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
+            dump_indented(doc, sys.stdout)
+            sys.stdout.write("\n")
+        else:
+            from .reporters.check import render_check
+
+            judged = scanner.judgment_of(post) if not cfg.redact else None
+            render_check(text, list(findings), scanner, redact=bool(cfg.redact), care_words=judged.care_words if judged else ())
+            for f in result.suppressed:  # accepted in the post itself: said, never hidden
+                click.echo(f"suppressed {f.rule} {f.rule_name} ({f.field}:{f.start}-{f.end}), reason: {f.justification}")
+            if created_at is None:
+                at = "the time of this check" if cfg.redact else f"{when:%A %Y-%m-%d %H:%M %Z}".rstrip()
+                click.echo(f"Relative dates (yesterday, on Tuesday) resolved against now, {at}: give --created-at "
+                           "with the time the post goes out.")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `phiscan check --format json ... | head -c 10`: the reader has what it wanted
+        _reader_gone()
     ctx.exit(EXIT_FINDINGS if result.failing_count(cfg.fail_on) else EXIT_OK)
+
+
+def _now():
+    """The local time, aware: what `check` resolves relative dates against without --created-at."""
+    from datetime import datetime
+
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def _blank(text: str) -> bool:
+    """No character to read: empty, or only spaces, line breaks and invisible format characters."""
+    import re
+
+    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None
 
 
 def _formats():
@@ -368,12 +426,14 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     from rich.table import Table
 
     con = Console()
-    t = Table(title=f"span recall by label ({gold})", show_edge=False)
+    from rich.markup import escape
+
+    t = Table(title=f"span recall by label ({escape(gold)})", show_edge=False)  # paths and labels are input: not markup
     t.add_column("label")
     t.add_column("recall", justify="right")
     t.add_column("n", justify="right")
     for lab, rec in res["span_recall"].items():
-        t.add_row(lab, f"{rec:.3f}", str(res["span_counts"][lab]))
+        t.add_row(escape(lab), f"{rec:.3f}", str(res["span_counts"][lab]))
     con.print(t)
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     con.print(f"span recall (all labels) {fmt(res['span_recall_all'])} of {res['spans']} spans")
@@ -427,6 +487,7 @@ def baseline_create(ctx, file, paths, who, reason, input_format, text_column, en
     result.close()
     _write_baseline(file, base)
     click.echo(f"phiscan: baseline {file}: {counts['added']} findings accepted ({suppressed} suppressed in the posts, not recorded)", err=True)
+    _echo_refused(counts["refused"])
 
 
 @baseline.command("update")
@@ -445,7 +506,8 @@ def baseline_update(ctx, file, paths, who, reason, input_format, text_column, en
     previous = bl.load(file)
     result, cfg = _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts)
     known = previous.by_fingerprint
-    new = {f.fingerprint for f in result.findings if f.status == "open" and f.fingerprint not in known}
+    new = {f.fingerprint for f in result.findings
+           if f.status == "open" and f.fingerprint not in known and f.rule not in bl.NEVER_ACCEPTED}
     if new and not ((who or "").strip() and (reason or "").strip()):
         raise click.UsageError(f"{len(new)} new findings to accept: give --who and --reason")
     # a scan that leaves low findings out (min_severity) cannot tell that their entries are gone: keep them
@@ -456,6 +518,14 @@ def baseline_update(ctx, file, paths, who, reason, input_format, text_column, en
     result.close()
     _write_baseline(file, base)
     click.echo(f"phiscan: baseline {file}: {counts['added']} added, {counts['kept']} kept, {counts['removed']} removed", err=True)
+    _echo_refused(counts["refused"])
+
+
+def _echo_refused(n: int) -> None:
+    if n:
+        click.echo(f"phiscan: {n} PHI901 finding{'s' if n != 1 else ''} not accepted: a suppression without a reason "
+                   "cannot be baselined; it stays a finding until the directive in the post names the rule it accepts "
+                   "and why (see `phiscan rules show PHI901`)", err=True)
 
 
 @main.group("config")

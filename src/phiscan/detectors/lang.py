@@ -30,6 +30,16 @@ RELATIVE_DATES: dict[str, dict[str, int | None]] = {
     "pl": {"dzisiaj": 0, "dziś": 0, "dziś rano": 0, "wczoraj": -1, "wczoraj wieczorem": -1, "jutro": 1},
 }
 
+# Weekday names, and the words before one that say which of them a post means. "on Tuesday", "Tuesday night",
+# "early Sunday": the most recent one on or before the post's date; "last Tuesday", "this past Tuesday": the
+# most recent one before it; "next Friday", "this Friday", "this coming Friday": a day ahead that the post's
+# time does not pin ("next" is this week's to some writers and the week after's to others).
+WEEKDAYS: dict[str, list[str]] = {
+    "en": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+}
+WEEKDAY_BEFORE: dict[str, list[str]] = {"en": ["last", "this past", "past"]}
+WEEKDAY_AHEAD: dict[str, list[str]] = {"en": ["next", "this", "this coming", "coming", "upcoming"]}
+
 # Words before a number that make it a room, bed, bay, chair or slot.
 ROOM_WORDS: dict[str, list[str]] = {
     "en": ["room", "rm", "bed", "bay", "pod", "chair", "recliner", "stall", "cubicle", "cubby", "slot", "suite", "ldr",
@@ -81,4 +91,24 @@ def relative_offset(phrase: str) -> int | None | bool:
     for table in RELATIVE_DATES.values():
         if p in table:
             return table[p]
+    return False
+
+
+def weekday_offset(phrase: str, post_weekday: int) -> int | None | bool:
+    """Days from the post's date (weekday `post_weekday`, Monday 0) a weekday phrase means: "on Tuesday" the
+    most recent Tuesday on or before it, "last Tuesday" the most recent before it; None for a day ahead ("next
+    Friday"), which the post's time does not pin; False when the phrase names no weekday."""
+    p = re.sub(r"\s+", " ", phrase.strip().lower())
+    for lang, names in WEEKDAYS.items():
+        m = re.search(r"(?<!\w)(" + "|".join(names) + r")(?!\w)", p)
+        if m is None:
+            continue
+        before = p[:m.start()].strip()
+        if any(before == w or before.endswith(" " + w) for w in WEEKDAY_AHEAD.get(lang, ())) and not any(
+                before == w or before.endswith(" " + w) for w in WEEKDAY_BEFORE.get(lang, ())):
+            return None
+        back = (post_weekday - names.index(m.group(1))) % 7
+        if any(before == w or before.endswith(" " + w) for w in WEEKDAY_BEFORE.get(lang, ())):
+            back = back or 7
+        return -back
     return False

@@ -58,8 +58,9 @@ ABSOLUTE = [
     (r"\b" + WEEKDAY_FULL + r"\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "weekday_day"),
     # "on the 3rd"
     (r"\b(?:on|by|since|until)\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "ordinal_day"),
-    # "Sunday", "Wednesday's", "Tuesday night", "early Sunday", "on Monday"
-    (r"\b(?:(?:on|early|late)\s+)?" + WEEKDAY_FULL + r"(?:'s|’s)?(?:\s+" + DAYPART + r")?\b", "weekday"),
+    # "Sunday", "Wednesday's", "Tuesday night", "early Sunday", "on Monday", "last Monday", "next Friday" (the
+    # word before says which Monday: rules.engine.resolve_relative)
+    (r"\b(?:(?:on|early|late|(?i:last|this\s+past|this\s+coming|this|next|coming|upcoming))\s+)?" + WEEKDAY_FULL + r"(?:'s|’s)?(?:\s+" + DAYPART + r")?\b", "weekday"),
     # "in February", "since March", "last October": a month named alone
     (r"\b(?:in|since|last|early|late|mid-?|this past|during)\s+(?:January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?(?!\s+(?:\d|of\s+\d))", "month"),
     # "10 de agosto", "Sábado 10 de agosto"

@@ -8,11 +8,12 @@ STYLE = {"high": "bold white on red", "medium": "black on yellow", "low": "under
 
 
 def render_check(text: str, findings: list[Finding], scanner, redact: bool = False, care_words: tuple[str, ...] = ()) -> None:
-    from rich.console import Console
     from rich.panel import Panel
     from rich.text import Text
 
-    con = Console(highlight=False)
+    from .text import make_console
+
+    con = make_console(highlight=False, emoji=False)  # post text and words from it are Text, never markup or emoji codes
     if redact:  # disclosed dates, and evidence quoted in messages and explanations, as every reporter masks them
         from ..masking import redact_finding
 
@@ -46,7 +47,7 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
         con.print(line)
     if blocking and care_words and not redact:
         con.print("Told as a person's care in: " + ", ".join(f"'{w}'" for w in care_words)
-                  + " (the words that weighed most in the learned judgment)", style="dim")
+                  + " (the words that weighed most in the learned judgment)", style="dim", markup=False)
     if blocking and not redact:
         from ..rewrite import suggest_rewrite
 

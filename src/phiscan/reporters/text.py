@@ -16,17 +16,20 @@ class TextReporter:
     description = "Readable summary for terminals"
 
     def render(self, result: ScanResult, rules: RuleSet, out: IO[str], *, redact: bool = False, fail_on: str = "medium", top: int = 50) -> None:
-        from rich.console import Console
-        from rich.markup import escape
         from rich.table import Table
+        from rich.text import Text
 
-        console = Console(file=out, highlight=False, soft_wrap=True, force_terminal=out.isatty() if hasattr(out, "isatty") else False)
+        # Ids, paths, accounts and evidence come from the inputs: never read as markup (a post id "[red]x" or a
+        # path "/posts/1" closing a tag) nor as emoji codes (":cat:"). Styles are applied as Text spans.
+        console = make_console(file=out, highlight=False, soft_wrap=True, emoji=False,
+                          force_terminal=out.isatty() if hasattr(out, "isatty") else False)
         summary = result.summary(fail_on)
         shown = top_findings(result, top)
         for f in shown:
             ev = mask(f.evidence) if redact else f.evidence
             where = f"{f.source}" + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "") + (f" [{f.post_id}]" if f.post_id and f.post_id not in f.source else "")
-            console.print(f"[{STYLE[str(f.severity)]}]{str(f.severity).upper():6}[/] {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}")
+            console.print(Text.assemble((f"{str(f.severity).upper():6}", STYLE[str(f.severity)]),
+                                        f" {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}"))
             console.print(f"       {ev!r}: {f.message}", markup=False)
             if f.policies:
                 console.print("       policy: " + "; ".join(f.policies), markup=False)
@@ -39,14 +42,14 @@ class TextReporter:
             table.add_column(s, justify="right")
         per = summary.by_rule_severity
         for r in summary.by_rule:
-            table.add_row(r, rules.by_code[r].name if r in rules.by_code else "", *(str(per.get((r, s), 0)) for s in ("high", "medium", "low")))
+            table.add_row(Text(r), Text(rules.by_code[r].name if r in rules.by_code else ""), *(str(per.get((r, s), 0)) for s in ("high", "medium", "low")))
         if summary.findings:
             console.print(table)
         accounts = Counter()
         for a, n in summary.at_threshold_by_account.items():
             accounts[a or "-"] += n
         if len(accounts) > 1:
-            console.print("By account: " + ", ".join(f"{a}: {n}" for a, n in accounts.most_common()))
+            console.print("By account: " + ", ".join(f"{a}: {n}" for a, n in accounts.most_common()), markup=False)
         for f in result.ordered("suppressed", key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule)):  # listed without evidence: the reason is what a reviewer checks
             where = f"{f.source}" + (f":{f.line}" if f.line else "")
             console.print(f"suppressed {f.rule} {f.rule_name}  {where}  reason: {f.justification}", markup=False)
@@ -57,7 +60,21 @@ class TextReporter:
             f"{len(result.errors)} inputs could not be read."
         )
         for e in result.errors:
-            console.print(f"[red]error[/] {escape(e.source)}" + (f" ({escape(e.where)})" if e.where else "") + f": {escape(e.message)}")
+            console.print(Text.assemble(("error", "red"), f" {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}"))
+
+
+def make_console(**kw):
+    """A rich Console that lets a closed pipe (`phiscan ... | head`) raise BrokenPipeError to its caller, as
+    any other write does, instead of rich's own `SystemExit(1)`: the command then exits quietly with the exit
+    code its findings call for."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(**kw)
 
 
 def top_findings(result: ScanResult, top: int) -> list[Finding]:

@@ -193,7 +193,8 @@ class RuleSet:
                     if sev is None:
                         continue
                     v = Verdict(rule, sp, sev, why)
-                    if sp.entity == "DATE" and sp.attr("relative") and ctx.post.created_at is not None:
+                    if (sp.entity == "DATE" and (sp.attr("relative") or sp.attr("kind") == "weekday")
+                            and ctx.post.created_at is not None):
                         v.disclosed = resolve_relative(sp, ctx.post)
                     out.append(v)
         for rule in self.rules:
@@ -349,20 +350,20 @@ def _phase_of(rule: Rule, entity: str) -> int:
     whether an earlier finding already makes the post identifiable. A rule may set its phase."""
     return rule.phase or PHASE_OF_ENTITY.get(entity, 1)
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
 
 def resolve_relative(sp: Span, post: Post) -> str | None:
-    """Turn 'last night' / 'yesterday' / 'last Tuesday' / '3 days ago' into the date it discloses."""
+    """Turn 'last night' / 'yesterday' / 'on Tuesday' / 'last Tuesday' / '3 days ago' into the date it discloses."""
     if post.created_at is None:
         return None
-    from ..detectors.lang import relative_offset
+    from ..detectors.lang import relative_offset, weekday_offset
 
     day = post.created_at.date()
     t = sp.text.lower()
     offset = relative_offset(t)
+    if offset is False:
+        offset = weekday_offset(t, day.weekday())
     if offset is None:
-        return None  # "the other night": the post's time does not pin one day
+        return None  # "the other night", "next Friday": the post's time does not pin one day
     if offset is not False:
         d = day + timedelta(days=offset)
     elif "yesterday" in t or "last night" in t:
@@ -374,15 +375,10 @@ def resolve_relative(sp: Span, post: Post) -> str | None:
     else:
         m = re.search(r"(\d+|a|one|two|three|four|five|six|seven|ten)\s+(day|night|week)s?\s+ago", t)
         words = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
-        if m:
-            n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
-            d = day - timedelta(days=n * (7 if m.group(2) == "week" else 1))
-        else:
-            wd = next((i for i, w in enumerate(WEEKDAYS) if w in t), None)
-            if wd is None:
-                return None
-            back = (day.weekday() - wd) % 7 or 7
-            d = day - timedelta(days=back)
+        if not m:
+            return None
+        n = int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+        d = day - timedelta(days=n * (7 if m.group(2) == "week" else 1))
     return d.isoformat()
 
 
