@@ -56,6 +56,11 @@ class JsonlReporter:
             out.write(dumps_line({"kind": "suppressed", **finding_dict(f, redact)}) + "\n")
         for e in ordered_errors(result.errors):
             out.write(dumps_line({"kind": "error", **e.as_dict()}) + "\n")
+        for e in ordered_errors(result.warnings):
+            out.write(dumps_line({"kind": "warning", **e.as_dict()}) + "\n")
+        for r in result.inventory:  # the inventory one input a line; the summary line keeps its counts
+            out.write(dumps_line({"kind": "input", **r.as_dict()}) + "\n")
         tail = {"kind": "summary", "version": SCHEMA_VERSION, "tool": {"name": "phiscan", "version": _version()}}
         tail.update(summary(result, fail_on))
+        tail.pop("inventory", None)
         out.write(dumps_line(tail) + "\n")
