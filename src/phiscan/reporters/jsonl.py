@@ -58,9 +58,6 @@ class JsonlReporter:
             out.write(dumps_line({"kind": "error", **e.as_dict()}) + "\n")
         for e in ordered_errors(result.warnings):
             out.write(dumps_line({"kind": "warning", **e.as_dict()}) + "\n")
-        for r in result.inventory:  # the inventory one input a line; the summary line keeps its counts
-            out.write(dumps_line({"kind": "input", **r.as_dict()}) + "\n")
         tail = {"kind": "summary", "version": SCHEMA_VERSION, "tool": {"name": "phiscan", "version": _version()}}
-        tail.update(summary(result, fail_on))
-        tail.pop("inventory", None)
+        tail.update(summary(result, fail_on))  # with the inventory, as in the JSON report
         out.write(dumps_line(tail) + "\n")
