@@ -145,16 +145,7 @@ def _load_path(path: str, input_format: str | None, options: LoadOptions, tally:
     top.kind = kind
     if kind == "archive":
         top.format = tree.kind
-    for item in _load_tree(tree, input_format, options, tally):
-        if isinstance(item, ReadError):
-            yield item
-            continue
-        post, cut = cap_post(item, options.max_text_chars)
-        for e in cut:
-            _attribute(tally, tree, e)
-        yield from cut
-        tally.post(post, _container_of(tree))
-        yield post
+    yield from _load_tree(tree, input_format, options, tally)
 
 
 def _container_of(tree: Tree) -> str | None:
@@ -189,12 +180,16 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
         _attribute(tally, tree, err)
         yield err
     remaining: list[Entry] = list(tree.entries)
+    if tree.kind in ("zip", "tar"):  # hidden members (`.DS_Store`, `__MACOSX/`) are left out, as in a folder
+        for e in [e for e in remaining if _hidden(e.name)]:
+            tally.skip(e.display, "member", "hidden file", container)
+        remaining = [e for e in remaining if not _hidden(e.name)]
     archives: list[Entry] = []
     if not tree.single_file and not input_format:  # an archive in a folder is read as if named alone
         archives = [e for e in remaining if e.suffix in ARCHIVE_SUFFIXES or e.basename.lower().endswith(".tgz")]
         remaining = [e for e in remaining if e not in archives]
     loaders = [get_loader(input_format)] if input_format else REGISTRY
-    roots: list[tuple[str, str]] = []  # (loader name, export root) of the platform exports found in this tree
+    claims: list[tuple[str, list[Entry]]] = []  # what each platform loader claimed: where its exports are
     for loader in loaders:
         if not remaining:
             break
@@ -206,12 +201,19 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
         for e in claimed:
             tally.rec(e.display, member if not tree.single_file else "file", container).format = loader.name
         if not getattr(loader, "_generic", False) and len(claimed) > 1:
-            roots.append((loader.name, _export_root(claimed)))
+            claims.append((loader.name, claimed))
         try:
             for item in loader.load(tree, claimed, options):
                 if isinstance(item, ReadError):
                     _attribute(tally, tree, item)
-                yield item
+                    yield item
+                    continue
+                post, cut = cap_post(item, options.max_text_chars)
+                for err in cut:
+                    _attribute(tally, tree, err)
+                yield from cut
+                tally.post(post, container)
+                yield post
         except InputError as exc:
             err = exc.to_error()
             _attribute(tally, tree, err)
@@ -227,8 +229,9 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
                 tally.lost.add(e.display)
                 tally.rec(e.display).reason = tally.rec(e.display).reason or err.message
             yield err
+    exports = _exports(claims)
     for e in remaining:
-        why = _skip_reason(e, tree, roots)
+        why = _skip_reason(e, tree, exports)
         if why is not None:
             tally.skip(e.display, member if not tree.single_file else "file", why, container)
             continue
@@ -246,25 +249,37 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
     for e in archives:
         if tree.kind in ("zip", "tar"):
             err = ReadError(e.display, "", "an archive inside an archive is not read: extract it and scan the inner archive")
-            tally.error(err, e.display, "archive", container)
+            tally.rec(e.display).kind = "archive"
+            tally.error(err, e.display)
             yield err
             continue
         yield from _load_path(e.display, input_format, options, tally, container)
 
 
-def _export_root(claimed: list[Entry]) -> str:
-    """Where a platform export sits in a tree: the first folder of the claimed files' common folder ("" for
-    the tree itself). A download folder holding several exports gives each its own root."""
-    parts = [PurePosixPath(e.name).parts[:-1] for e in claimed]
-    common = []
-    for level in zip(*parts):
-        if len(set(level)) != 1:
-            break
-        common.append(level[0])
-    return common[0] if common else ""
+def _hidden(name: str) -> bool:
+    return any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(name).parts)
 
 
-def _skip_reason(e: Entry, tree: Tree, roots: list[tuple[str, str]]) -> str | None:
+def _first(e: Entry) -> str:
+    parts = PurePosixPath(e.name).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def _exports(claims: list[tuple[str, list[Entry]]]) -> list[tuple[str, set[str], bool]]:
+    """Where the platform exports found in a tree are: (loader, the tree's top folders holding files it read
+    ("" for files at the top), whether the tree itself is one export). The tree is one export when the loader
+    read files from several top folders and no other platform's files sit elsewhere (a Facebook download
+    opened as a folder: `personal_information/`, `your_facebook_activity/`...); in a folder of downloads, each
+    download is a top folder of its own."""
+    tops = [(name, {_first(e) for e in claimed}) for name, claimed in claims]
+    out = []
+    for name, mine in tops:
+        whole = len(mine - {""}) >= 2 and all(other <= mine for n, other in tops if n != name)
+        out.append((name, mine, whole))
+    return out
+
+
+def _skip_reason(e: Entry, tree: Tree, exports: list[tuple[str, set[str], bool]]) -> str | None:
     """Why an entry no loader claimed is left out on purpose, or None when it is an error (a data file no loader
     recognises, or any file named on its own)."""
     suffix = e.suffix
@@ -276,16 +291,17 @@ def _skip_reason(e: Entry, tree: Tree, roots: list[tuple[str, str]]) -> str | No
                 ".css": "style sheet of an export's HTML viewer: holds no posts"}.get(suffix, "video or audio: not scanned")
     if tree.single_file:
         return None
-    if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+    if _hidden(e.name):
         return "hidden file"
     if suffix in (".html", ".htm"):
         return "HTML page (an export's viewer): posts are read from the export's data files"
     low = [p.lower() for p in parts]
     if suffix in (".js", ".json") and ("assets" in low[:-1] or low[-1] == "manifest.js"):
         return "part of an export's HTML viewer: holds no posts"
-    if suffix in (".json", ".js"):
-        for name, root in roots:
-            if not root or (len(parts) > 1 and parts[0] == root):
+    if suffix in (".json", ".js"):  # settings, likes, friends: the export's loader reads every file with posts
+        top = parts[0] if len(parts) > 1 else ""
+        for name, tops, whole in exports:
+            if top in tops or (whole and top):
                 return f"part of the {name} export that holds no posts"
     if suffix in DATA_SUFFIXES:
         return None
