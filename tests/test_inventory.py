@@ -528,3 +528,29 @@ def test_a_result_made_by_hand_reports_an_empty_inventory():
 
     s = summary(ScanResult(findings=[], suppressed=[], baselined=[]), "medium")
     assert (s["inventory"], s["inputs"], s["warnings"], s["posts_truncated"]) == ([], {"scanned": 0, "partial": 0, "skipped": 0, "error": 0}, 0, 0)
+
+
+def test_a_line_too_long_is_counted_and_named_as_truncated(tmp_path):
+    cfg = tmp_path / "phiscan.yaml"
+    cfg.write_text("max_text_chars: 1000\n")
+    src = tmp_path / "feed.jsonl"
+    huge = json.dumps({"id": "huge", "text": "Lobby news. " * 100_000}).encode() + b"\n"  # 1.2 MB, over 8 * 1000 + 1 MiB
+    src.write_bytes(jsonl({"id": "a", "text": "Lobby open."}) + huge + jsonl({"id": "b", "text": "Lobby closed."}))
+    r = scan(str(src), "--format", "json", config=cfg)
+    assert r.exit_code == 2
+    doc = json.loads(r.stdout)
+    [rec] = doc["summary"]["inventory"]
+    assert (rec["status"], rec["posts"], rec["truncated"]) == ("partial", 2, ["line 2"])
+    assert doc["summary"]["posts_truncated"] == 1
+
+
+def test_files_scanned_in_part_are_not_counted_unreadable(tmp_path):
+    """Two ragged rows (cells beyond the header are not read) are two read errors of a file that is otherwise
+    scanned: the file is 'scanned in part', not unreadable (the old 'inputs could not be read' count said 2)."""
+    src = tmp_path / "feed.csv"
+    src.write_text("id,text,date\nr1,Lobby open,2024-01-01\nr2,Lobby closed\nr3,Flu shots,2024-01-02,x,y\nr4,Cafe open,2024-01-03\n")
+    r = scan(str(src))
+    assert r.exit_code == 2
+    assert r.stdout.splitlines()[-1] == "Files: 0 scanned, 1 scanned in part, 0 skipped, 0 unreadable; 2 read errors, 0 warnings (listed above)."
+    md = scan(str(src), "--format", "markdown").stdout.splitlines()
+    assert "| Read errors (input lost) | 2 |" in md and "| Files scanned in part | 1 |" in md and "| Files unreadable | 0 |" in md

@@ -242,7 +242,7 @@ class HtmlReporter:
             ("findings-total", "Findings", summary.findings),
             ("findings-failing", f"At or above {fail_on}", summary.failing),
             *((re.sub(r"\W+", "-", label.lower()), label, n) for label, n in accepted_counts(result)),
-            ("errors-total", "Inputs that could not be read", len(result.errors)),
+            ("errors-total", "Read errors (input lost)", len(result.errors)),
         )
         P = ['<section id="summary" aria-labelledby="summary-h">', '<h2 id="summary-h">Summary</h2>', '<dl class="totals">']
         P += [f'<div><dt>{esc(label)}</dt><dd id="{key}">{n}</dd></div>' for key, label, n in totals]

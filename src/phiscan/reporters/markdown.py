@@ -215,7 +215,7 @@ class MarkdownReporter:
         L.append(f"| At or above {md_inline(fail_on)} | {failing} |")
         for label, n in accepted_counts(result):
             L.append(f"| {label} | {n} |")
-        L.append(f"| Inputs that could not be read | {len(result.errors)} |")
+        L.append(f"| Read errors (input lost) | {len(result.errors)} |")
         inputs = inventory_counts(result.inventory)
         L.append(f"| Files scanned | {inputs['scanned']} |")
         if inputs["partial"]:
