@@ -186,8 +186,8 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
         remaining = [e for e in remaining if not _hidden(e.name)]
     archives: list[Entry] = []
     if not tree.single_file and not input_format:  # an archive in a folder is read as if named alone
-        archives = [e for e in remaining if e.suffix in ARCHIVE_SUFFIXES or e.basename.lower().endswith(".tgz")]
-        remaining = [e for e in remaining if e not in archives]
+        archives = [e for e in remaining if e.suffix in ARCHIVE_SUFFIXES]
+        remaining = [e for e in remaining if e.suffix not in ARCHIVE_SUFFIXES]
     loaders = [get_loader(input_format)] if input_format else REGISTRY
     claims: list[tuple[str, list[Entry]]] = []  # what each platform loader claimed: where its exports are
     for loader in loaders:
