@@ -104,7 +104,8 @@ def test_github_annotations(tmp_path, monkeypatch):
         '::An inline suppression must name the rule it accepts and say why; this one suppresses nothing: "p******* i*************" (in text)',
         f"::warning file=queue/{SPROUT},line=4,title=PHI105 patient-room"
         '::A room, bed or bay number that locates a patient: "b** 1**" (in text)',
-        "phiscan: 8 posts scanned, 4 open findings (4 at or above medium), 1 suppressed, 0 baselined, 0 inputs could not be read",
+        "phiscan: 8 posts scanned, 4 open findings (4 at or above medium), 1 suppressed, 0 baselined, 0 read errors, 0 warnings; "
+        "files: 6 scanned, 0 skipped, 0 unreadable",
     ]
 
 

@@ -96,14 +96,18 @@ def test_scan_txt_md_and_csv(tmp_path):
 
 def test_csv_row_with_a_timestamp_no_clock_reaches_is_scanned_undated(tmp_path):
     """A date of twenty digits overflowed into 'loader failed' and lost the whole file; now the row is kept,
-    scanned without a date, and the place is named (exit 2)."""
+    scanned without a date, and the place is named: a warning (the record was scanned), not a read error, so the
+    exit code is the findings' (1), not 2 (issue 14)."""
     src = tmp_path / "feed.csv"
     src.write_text("id,text,date\nr1,\"" + PHI + "\",99999999999999999999\nr2,\"" + CLEAN + "\",2024-01-01\n")
     r = run("scan", str(src), "--text-column", "text", "--format", "json")
     doc = json.loads(r.stdout)
-    assert r.exit_code == 2
-    assert doc["errors"] == [{"source": str(src), "where": "line 2",
-                              "message": "date is out of range as a timestamp; row scanned without a date"}]
+    assert r.exit_code == 1
+    assert doc["errors"] == []
+    assert doc["warnings"] == [{"source": str(src), "where": "line 2",
+                                "message": "date is out of range as a timestamp; row scanned without a date"}]
+    assert (doc["summary"]["errors"], doc["summary"]["warnings"]) == (0, 1)
+    assert r.stderr == f"phiscan: warning: {src} (line 2): date is out of range as a timestamp; row scanned without a date\n"
     assert doc["summary"]["posts_scanned"] == 2
     assert [(f["post_id"], f["evidence"]) for f in doc["findings"] if f["rule"] == "PHI106"] == [("r1", "00482913")]
 

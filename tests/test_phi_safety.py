@@ -200,7 +200,7 @@ def test_ctrl_c_from_the_scanner_stops_cleanly(tmp_path, monkeypatch):
     monkeypatch.setattr(Scanner, "detect", detect)
     r = run("scan", src, "--format", "json")
     assert r.exit_code == 130 and r.stdout == ""
-    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 0 of 1 inputs scanned completely; nothing written\n"
+    assert r.stderr == "phiscan: interrupted: 128 posts scanned, 0 of 1 input scanned completely; nothing written\n"
 
 
 def _fd_position(pid: int, path: Path) -> int:
@@ -246,7 +246,7 @@ def test_sigint_to_a_running_scan(tmp_path, jobs):
     assert proc.returncode == 130, stderr[-3000:]
     # with workers the reader runs ahead of the scan (it may have read the whole input), but the input counts
     # as done only once every post of it came back scanned
-    m = re.fullmatch(r"phiscan: interrupted: (\d+) posts scanned, 0 of 1 inputs scanned completely; nothing written\n", stderr)
+    m = re.fullmatch(r"phiscan: interrupted: (\d+) posts scanned, 0 of 1 input scanned completely; nothing written\n", stderr)
     assert m, stderr[-3000:]
     assert int(m.group(1)) < 150_000
     if jobs == 1:  # alone, the scan keeps pace with the reader; workers may still be loading the model

@@ -223,7 +223,7 @@ def test_markdown_summary_headings_and_counts(result, ruleset):
     assert "### Post 1002" not in lines  # a clean post has no section
     sev = Counter(str(f.severity) for f in result.findings)
     assert "| Posts scanned | 6 |" in lines and "| Posts with findings | 5 |" in lines
-    assert f"| Findings | {len(result.findings)} |" in lines and "| Inputs that could not be read | 1 |" in lines
+    assert f"| Findings | {len(result.findings)} |" in lines and "| Read errors (input lost) | 1 |" in lines
     for s in ("high", "medium", "low"):
         assert f"| {s} | {sev.get(s, 0)} |" in lines
     rules = Counter(f.rule for f in result.findings)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from phiscan.model import Media, Post, ReadError
+from phiscan.model import Media, Post, ReadError, read_warning
 from phiscan.sources import get_loader
 from phiscan.sources.base import LoadOptions, open_tree
 from phiscan.sources.generic import CsvLoader
@@ -85,7 +85,9 @@ def test_hootsuite_mixed_orders_are_reported(tmp_path):
     result = items(f)
     errs = errors_of(result)
     assert errs[0].where == "column A" and "mixed MM/DD and DD/MM" in errs[0].message
-    assert errs[1] == ReadError(str(f), "line 2", "column A is no valid MM/DD/YYYY date; message scanned without a date")
+    # warnings, not errors: the messages were scanned, only their dates dropped (issue 14)
+    assert errs[1] == read_warning(str(f), "line 2", "column A is not a valid MM/DD/YYYY date; message scanned without a date")
+    assert [e.level for e in errs] == ["warning", "warning"]
     assert [(p.text, p.created_at) for p in posts_of(result)] == [("First post", utc(2025, 4, 14, 10, 0)), ("Second post", None)]
 
 
@@ -148,7 +150,7 @@ def test_sprout_exact_posts():
     assert all(p.kind == "scheduled" for p in posts)
     # 25:00 is no time: reported, the message still scanned
     assert errors_of(result) == [
-        ReadError(str(SPROUT), "line 5", "date/time_24hr is no valid MM/DD/YYYY HH:MM date-time; message scanned without a date")
+        read_warning(str(SPROUT), "line 5", "date/time_24hr is not a valid MM/DD/YYYY HH:MM date-time; message scanned without a date")
     ]
     assert [essence(p) for p in posts] == [essence(p) for p in posts_of(direct("sprout", SPROUT))]
 
@@ -214,7 +216,7 @@ def test_ayrshare_exact_posts():
     assert posts[1].media == (Media(uri="https://cdn.riversidemedical.example/img/harvest.jpg"),)
     assert posts[2].text == "Room 7 patient Gwendolyn Marchetti rang the bell today to celebrate her last chemo treatment!"
     assert errors_of(result) == [
-        ReadError(str(AYRSHARE), "line 5", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
+        read_warning(str(AYRSHARE), "line 5", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
     ]
 
 

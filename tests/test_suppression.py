@@ -107,7 +107,8 @@ def test_a_post_whose_only_finding_is_suppressed_passes(tmp_path, monkeypatch):
     copy_queue(tmp_path)
     r = run("scan", f"queue/{STORY}", "--format", "github")
     assert r.exit_code == 0
-    assert r.stdout == "phiscan: 1 posts scanned, 0 open findings (0 at or above medium), 1 suppressed, 0 baselined, 0 inputs could not be read\n"
+    assert r.stdout == ("phiscan: 1 post scanned, 0 open findings (0 at or above medium), 1 suppressed, 0 baselined, 0 read errors, "
+                        "0 warnings; files: 1 scanned, 0 skipped, 0 unreadable\n")
     # remove the reason: the finding is open again, and the bare directive is reported too
     post = tmp_path / "queue" / STORY
     post.write_text(post.read_text(encoding="utf-8").replace(REASON, ""), encoding="utf-8")

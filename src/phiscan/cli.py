@@ -257,6 +257,8 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     result = ScanResult(accepted=accepted, baseline=baseline_file or None)
     result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
     errors: list[ReadError] = []
+    warnings: list[ReadError] = []
+    inventory: list = []  # every input and entry, what became of it (InputRecord)
     options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
                           debug=bool(ctx.obj and ctx.obj.get("debug")))
     # Which input each post in flight came from, and how many posts each input gave once it is read whole:
@@ -271,9 +273,9 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     def posts():
         for i, path in enumerate(paths):
             n = 0
-            for item in load_inputs([path], input_format, options):
+            for item in load_inputs([path], input_format, options, inventory=inventory):
                 if isinstance(item, ReadError):
-                    errors.append(item)
+                    (warnings if item.is_warning else errors).append(item)
                 else:
                     in_flight.append(i)
                     n += 1
@@ -304,8 +306,10 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     except KeyboardInterrupt:
         from .errors import Interrupted
 
-        raise Interrupted(f"{result.posts} posts scanned, {inputs_scanned()} of {len(paths)} inputs scanned completely; "
-                          "nothing written") from None
+        from .model import plural
+
+        raise Interrupted(f"{plural(result.posts, 'post')} scanned, {inputs_scanned()} of {plural(len(paths), 'input')} "
+                          "scanned completely; nothing written") from None
     finally:
         if progress is not None:
             progress.stop()
@@ -314,12 +318,17 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
                 click.echo(f"phiscan: warning: scan cache not used ({scanner.cache.broken})", err=True)
             scanner.cache.close()
     result.errors = errors
+    result.warnings = warnings
+    result.inventory = inventory
     return result, scanner
 
 
-def _echo_errors(errors) -> None:
+def _echo_errors(errors, warnings=()) -> None:
+    """Read errors (input lost) and warnings (a field dropped, the record scanned) on stderr, one a line."""
     for e in errors:
         click.echo(f"phiscan: cannot read {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}", err=True)
+    for e in warnings:
+        click.echo(f"phiscan: warning: {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}", err=True)
 
 
 @main.command()
@@ -356,9 +365,11 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
         failing = result.failing_count(cfg.fail_on)
     finally:
         result.close()
+    # Errors and warnings go to stderr whatever the format; only when the text report was just printed on the
+    # same terminal (it lists them) are they not printed twice.
+    if not (fmt == "text" and not output and sys.stdout.isatty() and sys.stderr.isatty()):
+        _echo_errors(result.errors, result.warnings)
     if result.errors:
-        if output or fmt != "text":
-            _echo_errors(result.errors)
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
@@ -455,8 +466,8 @@ def baseline():
 def _baseline_scan(ctx, paths, input_format, text_column, encoding, quiet, jobs, changed_since, opts):
     cfg = _config(ctx, **_overrides(**opts))
     result, _ = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since)
+    _echo_errors(result.errors, result.warnings)
     if result.errors:
-        _echo_errors(result.errors)
         raise PhiscanError("some inputs could not be read; baseline not written")
     return result, cfg
 

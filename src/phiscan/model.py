@@ -254,14 +254,78 @@ def _words_after(text: str, end: int, words: int) -> list[str]:
 
 @dataclass(frozen=True)
 class ReadError:
-    """An input that could not be read (or part of one). Never carries post text."""
+    """An input that could not be read (or part of one). Never carries post text.
+
+    `level` "error": input was lost (a file, a record, part of a text): the scan exits 2. "warning": the record
+    was scanned whole but a field of it was dropped (a date that does not parse): reported, never exit 2."""
 
     source: str
     where: str
     message: str
+    level: str = "error"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == "warning"
+
+    @property
+    def truncated(self) -> bool:
+        """A post cut (or a line skipped) at a size limit: every such message names the setting."""
+        return "(max_text_chars)" in self.message
 
     def as_dict(self) -> dict[str, str]:
         return {"source": self.source, "where": self.where, "message": self.message}
+
+
+def read_warning(source: str, where: str, message: str) -> ReadError:
+    """A record scanned without one of its fields (see ReadError.level)."""
+    return ReadError(source, where, message, level="warning")
+
+
+# Statuses of an inventory record, in the order reports list them.
+INPUT_STATUSES = ("scanned", "partial", "skipped", "error")
+
+
+@dataclass
+class InputRecord:
+    """One entry of the inventory: a file, an archive, an archive member or a folder, and what became of it.
+
+    `status`: "scanned" (read whole), "partial" (scanned, but part of it could not be read: see the errors with
+    its `source`), "skipped" (on purpose; `reason` says why: an image, a hidden file, an export's viewer page)
+    or "error" (nothing of it could be read; `reason` is the first error). `posts` and `fields` count what it
+    gave (fields: every scannable text, a post's body, alt texts, titles...); `truncated` names the places
+    where a post was cut or a line skipped at a size limit. Holds file names and counts, never post text."""
+
+    source: str
+    kind: str = "file"  # file, member (of an archive), archive, folder
+    status: str = "scanned"
+    format: str | None = None
+    posts: int = 0
+    fields: int = 0
+    errors: int = 0
+    warnings: int = 0
+    truncated: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "status": self.status, "format": self.format,
+                "posts": self.posts, "fields": self.fields, "errors": self.errors, "warnings": self.warnings,
+                "truncated": list(self.truncated), "reason": self.reason}
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 input", "2 inputs" (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def inventory_counts(inventory: "list[InputRecord]") -> dict[str, int]:
+    """Files by status (folders are not counted: their files are; an archive counts as a file, as does each of
+    its members), and how many posts were cut at a limit."""
+    counts = {s: 0 for s in INPUT_STATUSES}
+    for r in inventory:
+        if r.kind != "folder":
+            counts[r.status] = counts.get(r.status, 0) + 1
+    return counts
 
 
 def _store():
@@ -312,7 +376,9 @@ class ScanResult:
     --redact) to each finding they hand out."""
 
     findings: Any = field(default_factory=_store)
-    errors: list[ReadError] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)  # input lost (exit 2)
+    warnings: list[ReadError] = field(default_factory=list)  # a field dropped, the record scanned
+    inventory: list["InputRecord"] = field(default_factory=list)  # every input and entry (see InputRecord)
     posts: int = 0
     sources: int = 0
     texts: dict[tuple[str, str, str], str] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..model import ScanResult, Severity
+from ..model import ScanResult, Severity, inventory_counts, plural
 from ..rules.engine import RuleSet
 from .sarif import finding_message, sort_key
 
@@ -50,10 +50,16 @@ class GithubReporter:
         for e in sorted(result.errors, key=lambda e: (e.source, e.where, e.message)):
             where = f" ({e.where})" if e.where else ""
             out.write(command("error", [("file", e.source), ("title", "phiscan: cannot read")], f"{e.message}{where}") + "\n")
+        for e in sorted(result.warnings, key=lambda e: (e.source, e.where, e.message)):
+            where = f" ({e.where})" if e.where else ""
+            out.write(command("warning", [("file", e.source), ("title", "phiscan: scanned without a field")], f"{e.message}{where}") + "\n")
         summary = result.summary(fail_on)
         counts = summary.by_status
+        inputs = inventory_counts(result.inventory)
         out.write(
-            f"phiscan: {result.posts} posts scanned, {counts['open']} open findings "
+            f"phiscan: {plural(result.posts, 'post')} scanned, {counts['open']} open {'finding' if counts['open'] == 1 else 'findings'} "
             f"({summary.failing} at or above {fail_on}), {counts['suppressed']} suppressed, "
-            f"{counts['baselined']} baselined, {len(result.errors)} inputs could not be read\n"
+            f"{counts['baselined']} baselined, {plural(len(result.errors), 'read error')}, "
+            f"{plural(len(result.warnings), 'warning')}; files: {inputs['scanned'] + inputs['partial']} scanned, "
+            f"{inputs['skipped']} skipped, {inputs['error']} unreadable\n"
         )

@@ -242,7 +242,7 @@ class HtmlReporter:
             ("findings-total", "Findings", summary.findings),
             ("findings-failing", f"At or above {fail_on}", summary.failing),
             *((re.sub(r"\W+", "-", label.lower()), label, n) for label, n in accepted_counts(result)),
-            ("errors-total", "Inputs that could not be read", len(result.errors)),
+            ("errors-total", "Read errors (input lost)", len(result.errors)),
         )
         P = ['<section id="summary" aria-labelledby="summary-h">', '<h2 id="summary-h">Summary</h2>', '<dl class="totals">']
         P += [f'<div><dt>{esc(label)}</dt><dd id="{key}">{n}</dd></div>' for key, label, n in totals]
@@ -263,6 +263,7 @@ class HtmlReporter:
         else:
             P.append("<p>None.</p>")
         P.append("</section>")
+        P += inventory_section(result)
         P.append("</section>")
         return P
 
@@ -394,4 +395,25 @@ def _select(key: str, label: str, everything: str, options: list[tuple[str, str]
     P = [f'<label for="filter-{key}">{esc(label)}', f'<select id="filter-{key}" name="{key}">', f'<option value="">{esc(everything)}</option>']
     P += [f'<option value="{esc(value)}">{esc(text)}</option>' for value, text in options]
     P.append("</select></label>")
+    return P
+
+
+def inventory_section(result: ScanResult) -> list[str]:
+    """The inventory: files by status, then the inputs skipped on purpose (with the reason) and the warnings
+    (a field dropped, the record scanned). The JSON report lists every input; this shows what a reviewer checks."""
+    from ..model import inventory_counts
+
+    c = inventory_counts(result.inventory)
+    P = ['<section id="inventory" aria-labelledby="inventory-h">', '<h3 id="inventory-h">Inputs</h3>', '<dl class="totals">']
+    for key, label in (("scanned", "Files scanned"), ("partial", "Files scanned in part"), ("skipped", "Files skipped"),
+                       ("error", "Files unreadable")):
+        P.append(f'<div><dt>{esc(label)}</dt><dd id="inputs-{key}">{c[key]}</dd></div>')
+    truncated = [(r.source, w) for r in result.inventory for w in r.truncated]
+    P.append(f'<div><dt>Posts cut at a size limit</dt><dd id="posts-truncated">{len(truncated)}</dd></div>')
+    P.append("</dl>")
+    P += _table("skipped-table", "Inputs skipped", ("Source", "Reason"),
+                [(esc(r.source), esc(r.reason)) for r in result.inventory if r.status == "skipped"])
+    P += _table("warnings-table", "Warnings (scanned without a field)", ("Source", "Where", "Warning"),
+                [(esc(e.source), esc(e.where), esc(e.message)) for e in ordered_errors(result.warnings)])
+    P.append("</section>")
     return P

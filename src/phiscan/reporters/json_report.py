@@ -5,7 +5,7 @@ import json
 from typing import IO
 
 from ..masking import mask
-from ..model import Finding, ScanResult
+from ..model import Finding, ScanResult, inventory_counts
 from ..rules.engine import RuleSet
 
 SCHEMA_VERSION = "1.0"
@@ -44,8 +44,11 @@ def finding_dict(f: Finding, redact: bool) -> dict:
 
 def summary(result: ScanResult, fail_on: str) -> dict:
     """Counts of the reported findings; `by_status` also counts the suppressed and baselined ones, which are
-    not in `findings` (they never fail a scan) but are never silently dropped either."""
+    not in `findings` (they never fail a scan) but are never silently dropped either. `inputs` counts files
+    by status and `inventory` lists every file, archive, archive member and folder the scan met (see
+    `InputRecord`): a reviewer proves coverage from this alone."""
     s = result.summary(fail_on)
+    inventory = getattr(result, "inventory", None) or []
     return {
         "posts_scanned": result.posts,
         "posts_with_findings": s.posts_with_findings,
@@ -57,8 +60,12 @@ def summary(result: ScanResult, fail_on: str) -> dict:
         "baselined": len(result.baselined),
         "baseline": result.baseline,
         "errors": len(result.errors),
+        "warnings": len(getattr(result, "warnings", None) or ()),
+        "inputs": inventory_counts(inventory),
+        "posts_truncated": sum(len(r.truncated) for r in inventory),
         "fail_on": fail_on,
         "failing": s.failing,
+        "inventory": [r.as_dict() for r in inventory],
     }
 
 
@@ -80,6 +87,7 @@ class JsonReporter:
             "findings": Stream(finding_dict(f, redact) for f in result.all()),
             "suppressed": Stream(finding_dict(f, redact) for f in result.all("suppressed")),
             "errors": [e.as_dict() for e in result.errors],
+            "warnings": [e.as_dict() for e in getattr(result, "warnings", None) or ()],
             "summary": summary(result, fail_on),
         }
         dump_indented(doc, out)

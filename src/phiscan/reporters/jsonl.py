@@ -56,6 +56,8 @@ class JsonlReporter:
             out.write(dumps_line({"kind": "suppressed", **finding_dict(f, redact)}) + "\n")
         for e in ordered_errors(result.errors):
             out.write(dumps_line({"kind": "error", **e.as_dict()}) + "\n")
+        for e in ordered_errors(result.warnings):
+            out.write(dumps_line({"kind": "warning", **e.as_dict()}) + "\n")
         tail = {"kind": "summary", "version": SCHEMA_VERSION, "tool": {"name": "phiscan", "version": _version()}}
-        tail.update(summary(result, fail_on))
+        tail.update(summary(result, fail_on))  # with the inventory, as in the JSON report
         out.write(dumps_line(tail) + "\n")

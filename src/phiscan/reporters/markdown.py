@@ -15,7 +15,7 @@ from typing import IO, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Summary
+from ..model import Finding, ScanResult, Summary, inventory_counts
 from ..rules.engine import RuleSet
 from .json_report import _version
 from .jsonl import ordered_errors
@@ -215,7 +215,16 @@ class MarkdownReporter:
         L.append(f"| At or above {md_inline(fail_on)} | {failing} |")
         for label, n in accepted_counts(result):
             L.append(f"| {label} | {n} |")
-        L.append(f"| Inputs that could not be read | {len(result.errors)} |")
+        L.append(f"| Read errors (input lost) | {len(result.errors)} |")
+        inputs = inventory_counts(result.inventory)
+        L.append(f"| Files scanned | {inputs['scanned']} |")
+        if inputs["partial"]:
+            L.append(f"| Files scanned in part | {inputs['partial']} |")
+        L.append(f"| Files skipped | {inputs['skipped']} |")
+        L.append(f"| Files unreadable | {inputs['error']} |")
+        truncated = sum(len(r.truncated) for r in result.inventory)
+        if truncated:
+            L.append(f"| Posts cut at a size limit | {truncated} |")
         L += ["", "### Findings by severity", "", "| Severity | Findings |", "|---|---:|"]
         L += [f"| {s} | {sev.get(s, 0)} |" for s in SEVERITIES]
         if sev.get("info"):
@@ -238,6 +247,16 @@ class MarkdownReporter:
             L += [f"| {md_inline(e.source)} | {md_inline(e.where)} | {md_inline(e.message)} |" for e in ordered_errors(result.errors)]
         else:
             L.append("None.")
+        L += ["", "### Inputs skipped", ""]
+        skipped = [r for r in result.inventory if r.status == "skipped"]
+        if skipped:
+            L += ["| Source | Reason |", "|---|---|"]
+            L += [f"| {md_inline(r.source)} | {md_inline(r.reason)} |" for r in skipped]
+        else:
+            L.append("None.")
+        if result.warnings:
+            L += ["", "### Warnings (scanned without a field)", "", "| Source | Where | Warning |", "|---|---|---|"]
+            L += [f"| {md_inline(e.source)} | {md_inline(e.where)} | {md_inline(e.message)} |" for e in ordered_errors(result.warnings)]
         L += ["", "## Findings", ""]
         if not s.findings:
             L.append("No findings.")

@@ -12,7 +12,10 @@
   so viewers show them as accepted. Baselined findings are left out (only counted in the run's
   `properties.summary`); with a baseline, every result has `baselineState: new`.
 - Evidence is masked by default (SARIF files are uploaded and kept); `--no-redact` writes it as found.
-- Read errors are `toolExecutionNotifications` of the invocation, which is not successful when there are any.
+- Read errors are `toolExecutionNotifications` (level error) of the invocation, which is not successful when
+  there are any; warnings (a field dropped, the record scanned) are notifications of level warning, and each
+  input skipped on purpose (an image, a hidden file) one of level note. `properties.summary.inputs` counts
+  files by status (the JSON report's inventory).
 The output is deterministic: the same input gives the same bytes (results sorted by place, no timestamps).
 """
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Severity
+from ..model import Finding, ScanResult, Severity, inventory_counts
 from ..rules.engine import RuleSet
 from .json_report import Stream, dump_indented
 
@@ -156,6 +159,8 @@ class SarifReporter:
                     "failOn": fail_on,
                     "failing": summary.failing,
                     "errors": len(result.errors),
+                    "warnings": len(result.warnings),
+                    "inputs": inventory_counts(result.inventory),
                     "evidenceMasked": bool(redact),
                 }
             },
@@ -189,12 +194,18 @@ class SarifReporter:
     def _invocation(self, result: ScanResult) -> dict[str, Any]:
         inv: dict[str, Any] = {"executionSuccessful": not result.errors}
         notes = []
-        for e in sorted(result.errors, key=lambda e: (e.source, e.where, e.message)):
-            m = re.match(r"line (\d+)", e.where or "")
-            region = {"startLine": int(m.group(1))} if m else None
-            where = f" ({e.where})" if e.where else ""
-            notes.append({"level": "error", "message": {"text": f"cannot read {e.source}{where}: {e.message}"},
-                          "locations": [_location(e.source, region)]})
+        for level, items in (("error", result.errors), ("warning", result.warnings)):
+            for e in sorted(items, key=lambda e: (e.source, e.where, e.message)):
+                m = re.match(r"line (\d+)", e.where or "")
+                region = {"startLine": int(m.group(1))} if m else None
+                where = f" ({e.where})" if e.where else ""
+                text = f"cannot read {e.source}{where}: {e.message}" if level == "error" else f"{e.source}{where}: {e.message}"
+                notes.append({"level": level, "message": {"text": text}, "locations": [_location(e.source, region)],
+                              "properties": {"kind": "read-" + level}})
+        for r in result.inventory:  # inputs left out on purpose: said, so that coverage can be checked
+            if r.status == "skipped":
+                notes.append({"level": "note", "message": {"text": f"skipped {r.source}: {r.reason}"},
+                              "locations": [_location(r.source, None)], "properties": {"kind": "input-skipped"}})
         if notes:
             inv["toolExecutionNotifications"] = notes
         return inv

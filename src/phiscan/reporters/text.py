@@ -5,7 +5,7 @@ from collections import Counter
 from typing import IO
 
 from ..masking import mask
-from ..model import Finding, ScanResult, Severity
+from ..model import Finding, ScanResult, Severity, inventory_counts, plural
 from ..rules.engine import RuleSet
 
 STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -54,13 +54,31 @@ class TextReporter:
             where = f"{f.source}" + (f":{f.line}" if f.line else "")
             console.print(f"suppressed {f.rule} {f.rule_name}  {where}  reason: {f.justification}", markup=False)
         failing = summary.failing
-        console.print(
-            f"{result.posts} posts scanned, {summary.findings} findings "
-            f"({failing} at or above {fail_on}), {len(result.suppressed)} suppressed, {len(result.baselined)} baselined, "
-            f"{len(result.errors)} inputs could not be read."
-        )
         for e in result.errors:
             console.print(Text.assemble(("error", "red"), f" {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}"))
+        for e in result.warnings:
+            console.print(Text.assemble(("warning", "yellow"), f" {e.source}" + (f" ({e.where})" if e.where else "") + f": {e.message}"))
+        skipped = [r for r in result.inventory if r.status == "skipped"]
+        for reason, n in Counter(r.reason for r in skipped).most_common():
+            console.print(f"skipped {plural(n, 'file')}: {reason}", markup=False)
+        console.print(
+            f"{plural(result.posts, 'post')} scanned, {plural(summary.findings, 'finding')} "
+            f"({failing} at or above {fail_on}), {len(result.suppressed)} suppressed, {len(result.baselined)} baselined.",
+            markup=False,
+        )
+        console.print(inventory_line(result), markup=False)
+
+
+def inventory_line(result: ScanResult) -> str:
+    """The closing line: what became of every file (see InputRecord), then read errors and warnings."""
+    c = inventory_counts(result.inventory)
+    files = f"Files: {c['scanned']} scanned" + (f", {c['partial']} scanned in part" if c["partial"] else "")
+    files += f", {c['skipped']} skipped, {c['error']} unreadable"
+    truncated = sum(len(r.truncated) for r in result.inventory)
+    if truncated:
+        files += f"; {plural(truncated, 'post')} cut at a size limit"
+    return (f"{files}; {plural(len(result.errors), 'read error')}, {plural(len(result.warnings), 'warning')}"
+            + (" (listed above)." if result.errors or result.warnings else "."))
 
 
 def make_console(**kw):

@@ -115,6 +115,13 @@ class Tree:
     entries: list[Entry]
     errors: list[ReadError] = field(default_factory=list)
     single_file: bool = False
+    kind: str = "folder"  # folder, zip, tar or file
+    # Entries the walk left out on purpose, for the inventory: (display, kind "file" or "folder", reason).
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    # Archive members the listing refused (unsafe path, bomb limits): their errors have `where` = the name.
+    rejected: set[str] = field(default_factory=set)
+    # Archive members past a limit that stopped the listing, with no error of their own: (display, reason).
+    unread: list[tuple[str, str]] = field(default_factory=list)
 
     def find(self, predicate: Callable[[Entry], bool]) -> list[Entry]:
         return [e for e in self.entries if predicate(e)]
@@ -144,7 +151,7 @@ def open_tree(path: str | os.PathLike) -> Tree:
     except OSError as exc:
         raise InputError(display, "", f"cannot read: {exc.strerror or exc}") from None
     entry = Entry(p.name, display, st.st_size, lambda p=p: open(p, "rb"))
-    return Tree(display, [entry], single_file=True)
+    return Tree(display, [entry], single_file=True, kind="file")
 
 
 def _is_zip(p: Path) -> bool:
@@ -158,6 +165,7 @@ def _is_zip(p: Path) -> bool:
 def _folder_tree(root: Path, display: str) -> Tree:
     entries: list[Entry] = []
     errors: list[ReadError] = []
+    skipped: list[tuple[str, str, str]] = []
     seen_dirs: set[tuple[int, int]] = set()
 
     def onerror(exc: OSError) -> None:
@@ -174,11 +182,14 @@ def _folder_tree(root: Path, display: str) -> Tree:
             dirnames[:] = []
             continue
         seen_dirs.add(key)
+        for d in sorted(d for d in dirnames if d.startswith(".")):  # .git, .cache: not walked, but said
+            skipped.append((str(Path(dirpath) / d), "folder", f"hidden folder: {_count_files(Path(dirpath) / d)} not read"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
-            if fn.startswith("."):
-                continue
             full = Path(dirpath) / fn
+            if fn.startswith("."):
+                skipped.append((str(full), "file", "hidden file"))
+                continue
             rel = full.relative_to(root).as_posix()
             try:
                 size = full.stat().st_size
@@ -186,7 +197,15 @@ def _folder_tree(root: Path, display: str) -> Tree:
                 errors.append(ReadError(str(full), "", f"cannot read: {exc.strerror or exc}"))
                 continue
             entries.append(Entry(rel, str(full), size, lambda full=full: open(full, "rb")))
-    return Tree(display, entries, errors)
+    return Tree(display, entries, errors, skipped=skipped)
+
+
+def _count_files(folder: Path) -> str:
+    """How many files a hidden folder holds ("3 files"), counted without following links."""
+    n = 0
+    for _, _, files in os.walk(folder):
+        n += len(files)
+    return f"{n} file" + ("" if n == 1 else "s")
 
 
 def _member_name_ok(name: str) -> bool:
@@ -207,7 +226,8 @@ def _zip_tree(p: Path, display: str) -> Tree:
     entries: list[Entry] = []
     errors: list[ReadError] = []
     total = 0
-    for info in infos:
+    unread: list[tuple[str, str]] = []
+    for n, info in enumerate(infos):
         if info.is_dir():
             continue
         where = f"{display}!{info.filename}"
@@ -230,10 +250,12 @@ def _zip_tree(p: Path, display: str) -> Tree:
             if total > MAX_TOTAL_BYTES:
                 errors.append(ReadError(display, info.filename, f"the archive expands beyond {MAX_TOTAL_BYTES} bytes in total "
                                         "(zip bomb?); this member and the rest not read"))
+                unread = [(f"{display}!{i.filename}", f"not read: the archive expands beyond the safety limit at {info.filename}")
+                          for i in infos[n + 1:] if not i.is_dir()]
                 break
         entries.append(Entry(info.filename, where, info.file_size,
                              lambda zf=zf, info=info: io.BufferedReader(_LimitedReader(zf.open(info), info.file_size))))
-    return Tree(display, entries, errors)
+    return Tree(display, entries, errors, kind="zip", rejected={e.where for e in errors}, unread=unread)
 
 
 class _LimitedReader(io.RawIOBase):
@@ -414,7 +436,7 @@ def _tar_tree(p: Path, display: str) -> Tree:
             return fh
 
         entries.append(Entry(name, f"{display}!{m.name}", m.size, opener))
-    return Tree(display, entries, errors)
+    return Tree(display, entries, errors, kind="tar", rejected={e.where for e in errors if not e.where.startswith("after ")})
 
 
 class Loader(Protocol):

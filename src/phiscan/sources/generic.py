@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from ..model import Media, Post, ReadError
+from ..model import Media, Post, ReadError, read_warning
 from .base import READ_ERRORS, Entry, InputError, Item, LoadOptions, Tree, _safe, decode_text, iter_csv_records, read_entry_text
 
 TEXT_COLUMNS = ("text", "message", "post", "content", "body", "caption", "comment", "full_text", "post_text", "message_text")
@@ -390,7 +390,7 @@ def rows_to_posts(reader, headers: list[str], text_col: str, display: str) -> It
                 created_at = parse_time(get(row, "created_at", "date", "timestamp"))
             except (ValueError, OverflowError, OSError):  # a number no clock reaches: the row is kept, undated
                 created_at = None
-                yield ReadError(display, f"line {line}", "date is out of range as a timestamp; row scanned without a date")
+                yield read_warning(display, f"line {line}", "date is out of range as a timestamp; row scanned without a date")
             yield Post(
                 id=get(row, "id", "post_id") or f"{display}#{index}",
                 text=text,

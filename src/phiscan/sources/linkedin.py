@@ -22,7 +22,7 @@ import re
 from typing import Iterator
 from urllib.parse import unquote
 
-from ..model import Media, Post, ReadError
+from ..model import Media, Post, ReadError, read_warning
 from .base import Entry, Item, LoadOptions, Tree, iter_csv_records, read_csv_header, read_entry_text
 from .generic import parse_time
 
@@ -133,7 +133,7 @@ class LinkedInLoader:
                 post = (_comment_post if comments else _share_post)(rec, e, index, line)
                 if post is not None:
                     if rec.get("date", "").strip() and post.created_at is None:
-                        yield ReadError(e.display, f"line {line}", "unreadable Date value; post scanned without a date")
+                        yield read_warning(e.display, f"line {line}", "unreadable Date value; post scanned without a date")
                     yield post
             except Exception as exc:  # one bad row loses only itself
                 yield ReadError(e.display, f"line {line}", f"cannot read row: {exc.__class__.__name__}; row skipped")

@@ -23,7 +23,7 @@ import zipfile
 from datetime import datetime, timezone
 from typing import IO, Callable, Iterator
 
-from ..model import Post, ReadError
+from ..model import Post, ReadError, read_warning
 from .base import Entry, InputError, Item, LoadOptions, Tree
 from .generic import parse_time, pick_column
 from .tabular import delimiter_of, first_record, head_text, normalize_platform, platform_from_url, sniff_encoding
@@ -255,7 +255,7 @@ class ListeningCsvLoader:
         if reported > MAX_DECODE_ERRORS:
             yield ReadError(display, "", f"{reported - MAX_DECODE_ERRORS} more line(s) with invalid {encoding} bytes (use --encoding)")
         if bad_dates:
-            yield ReadError(display, f"line {first_bad}", f"{bad_dates} date value(s) not understood; those posts have no date")
+            yield read_warning(display, f"line {first_bad}", f"{bad_dates} date value(s) not understood; those posts have no date")
 
     @staticmethod
     def _post(entry: Entry, index: int, line: int, row: list[str], get: Callable[[list[str], str | None], str], text_col: str | None,

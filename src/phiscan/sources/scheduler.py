@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
-from ..model import Media, Post, ReadError
+from ..model import Media, Post, ReadError, read_warning
 from .base import Entry, InputError, Item, LoadOptions, Tree, decode_text, iter_csv_records
 from .generic import parse_time
 from .tabular import delimiter_of, first_record, head_text, normalize_platform
@@ -103,7 +103,7 @@ class DateOrder:
         return "DD/MM/YYYY" if self.day_first else "MM/DD/YYYY"
 
     def make(self, parts: tuple[int, ...]) -> datetime:
-        """A UTC datetime from slash-date parts; ValueError when they are no valid date in this order."""
+        """A UTC datetime from slash-date parts; ValueError when they are not a valid date in this order."""
         a, b, year, hh, mm, ss = parts
         day, month = (a, b) if self.day_first else (b, a)
         return datetime(year, month, day, hh, mm, ss, tzinfo=timezone.utc)
@@ -211,7 +211,7 @@ class HootsuiteLoader:
         parsed = [_slash_parts(r.cells[0], need_time=True) if r.cells else None for r in rows]
         order = DateOrder.decide(p for p in parsed if p is not None and _plausible(p))
         if order.conflict:
-            yield ReadError(entry.display, "column A", "dates have values over 12 both as day and as month "
+            yield read_warning(entry.display, "column A", "dates have values over 12 both as day and as month "
                             "(mixed MM/DD and DD/MM); read as MM/DD/YYYY, rows that do not fit have no date")
         for index, (row, parts) in enumerate(zip(rows, parsed)):
             try:
@@ -225,13 +225,13 @@ class HootsuiteLoader:
         where = f"line {row.line}"
         created_at = None
         if parts is None:
-            yield ReadError(entry.display, where, "column A is not a date-time (MM/DD/YYYY HH:mm or DD/MM/YYYY HH:mm); "
+            yield read_warning(entry.display, where, "column A is not a date-time (MM/DD/YYYY HH:mm or DD/MM/YYYY HH:mm); "
                             "message scanned without a date")
         else:
             try:
                 created_at = order.make(parts)
             except ValueError:
-                yield ReadError(entry.display, where, f"column A is no valid {order.label} date; message scanned without a date")
+                yield read_warning(entry.display, where, f"column A is not a valid {order.label} date; message scanned without a date")
         if len(cells) > 3:
             yield ReadError(entry.display, where, f"record has {len(cells)} fields, expected at most 3 (unquoted commas?); "
                             "columns B onwards read as the message")
@@ -330,7 +330,7 @@ class SproutLoader(_HeaderQueueLoader):
         order = DateOrder.decide(p for p in parsed if p is not None and _plausible(p))
         errors = []
         if order.conflict:
-            errors.append(ReadError(entry.display, "column date", "dates have values over 12 both as day and as month "
+            errors.append(read_warning(entry.display, "column date", "dates have values over 12 both as day and as month "
                                     "(mixed mm/dd and dd/mm); read as MM/DD/YYYY, rows that do not fit have no date"))
         return order, errors
 
@@ -348,7 +348,7 @@ class SproutLoader(_HeaderQueueLoader):
                 if created_at is None:
                     raise ValueError
             except ValueError:
-                yield ReadError(entry.display, f"line {row.line}", f"date/time_24hr is no valid {order.label} HH:MM date-time; "
+                yield read_warning(entry.display, f"line {row.line}", f"date/time_24hr is not a valid {order.label} HH:MM date-time; "
                                 "message scanned without a date")
         media = tuple(Media(uri=u, kind="photo") for u in _split_urls(cols.get(row.cells, "image_url")))
         post = _scheduled(entry, index, row.line, cols.get(row.cells, "message_text"), created_at=created_at, media=media,
@@ -386,7 +386,7 @@ class PublerLoader(_HeaderQueueLoader):
             try:
                 created_at = datetime(y, mo, d, hh, mi, tzinfo=timezone.utc)
             except ValueError:
-                yield ReadError(entry.display, f"line {row.line}", "Date is no valid YYYY-MM-DD HH:MM date; post scanned without a date")
+                yield read_warning(entry.display, f"line {row.line}", "Date is not a valid YYYY-MM-DD HH:MM date; post scanned without a date")
         message = cols.get(c, "text", "message")
         text, *captions = message.split("||") if "||" in message else (message,)
         fields: list[tuple[str, str]] = [(f"caption[{i}]", s.strip()) for i, s in enumerate(captions) if s.strip()]
@@ -420,7 +420,7 @@ class AyrshareLoader(_HeaderQueueLoader):
         when = cols.get(c, "scheduledate").strip()
         created_at = parse_time(when) if when else None
         if when and created_at is None:
-            yield ReadError(entry.display, f"line {row.line}", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
+            yield read_warning(entry.display, f"line {row.line}", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
         names = {normalize_platform(p) or p.strip().lower() for p in cols.get(c, "platforms").split(",") if p.strip()}
         media = tuple(Media(uri=u) for u in _split_urls(cols.get(c, "mediaurls")))
         post = _scheduled(entry, index, row.line, cols.get(c, "post"), created_at=created_at,
