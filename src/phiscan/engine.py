@@ -114,8 +114,17 @@ class Scanner:
         """Scan one batch. Every post passes `sanitize_post` first: the one place odd code points (lone
         surrogates) are made safe before detection. spaCy runs inside a memory zone (see `_analyse`).
         `cached_only`: the results only if every text's findings are in the scan cache, else None."""
-        posts = [sanitize_post(p) for p in posts]
+        posts = [self._typed(sanitize_post(p)) for p in posts]
         return self._scan_batch(posts, cached_only)
+
+    def _typed(self, post: Post) -> Post:
+        """A post from one of the organization's own accounts (the profile's `accounts`) whose loader did not say
+        what kind of account it is, is an official account's post: the judgment and the account rules weigh it so."""
+        if post.account_type is None and self.profile.owns_account(post.account):
+            from dataclasses import replace
+
+            return replace(post, account_type="official")
+        return post
 
     def _scan_batch(self, posts: list[Post], cached_only: bool = False) -> list[tuple[Post, list[Finding]]] | None:
         # inline suppressions are read first and blanked out, so their reasons are not scanned as post text
