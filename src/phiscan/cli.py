@@ -351,29 +351,40 @@ def _atomic_output(path: Path, mode: int = 0o600):
 @scan_options
 @click.pass_context
 def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
-    """Score phiscan on labeled posts (GOLD.jsonl): span recall per label, precision, post recall, false alarms."""
+    """Score phiscan on labeled posts (GOLD.jsonl): span recall per label, precision, post recall, false alarms.
+
+    Then lists the posts to look at: the PHI posts that were not flagged (with their gold labels) and the clean
+    posts that were (with the rules that flagged them), by id and with their text, which is your own gold
+    file's. --redact masks every labeled span and every finding in that text (a PHI post without labeled spans
+    whole). --flag-at is the threshold a post counts as flagged at; eval has no --fail-on: it exits 0 when
+    it scored the file, 2 when the file cannot be read."""
     import json as _json
 
     from .evaluate import load_gold, run_eval
     from .model import Severity
 
+    if opts.get("fail_on"):
+        raise click.UsageError("--fail-on does not apply to eval (it exits 0 once it has scored the file); "
+                               "--flag-at sets the severity a post counts as flagged at")
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
     golds = load_gold(Path(gold))
-    res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict()
+    redact = bool(cfg.redact)
+    res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict(redact=redact)
     if as_json:
-        click.echo(_json.dumps(res, indent=2))
+        click.echo(_json.dumps(res, indent=2, ensure_ascii=False))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     con = Console()
-    t = Table(title=f"span recall by label ({gold})", show_edge=False)
+    t = Table(title=f"span recall by label ({escape(gold)})", show_edge=False)
     t.add_column("label")
     t.add_column("recall", justify="right")
     t.add_column("n", justify="right")
     for lab, rec in res["span_recall"].items():
-        t.add_row(lab, f"{rec:.3f}", str(res["span_counts"][lab]))
+        t.add_row(escape(lab), f"{rec:.3f}", str(res["span_counts"][lab]))
     con.print(t)
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     con.print(f"span recall (all labels) {fmt(res['span_recall_all'])} of {res['spans']} spans")
@@ -382,6 +393,21 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     con.print(f"clean posts flagged      {fmt(res['doc_false_alarm'])} of {res['docs_neg']}")
     if res["hard_negatives"]:
         con.print(f"hard negatives flagged   {fmt(res['hard_negative_false_alarm'])} of {res['hard_negatives']}")
+    masked = " (text masked: --redact)" if redact else ""
+    for key, head, what in (("missed_posts", "PHI posts not flagged", "labels"),
+                            ("false_alarm_posts", "clean posts flagged", "rules")):
+        items = res[key]
+        con.print(f"\n{head}: {len(items)}{masked}", markup=False, highlight=False)
+        for item in items:  # ids and text from the gold file: printed as they are, never read as markup
+            con.print(f"  {item['id']} [{', '.join(item[what]) or '-'}]", markup=False, highlight=False)
+            con.print("    " + " ".join(item["text"].split()), markup=False, highlight=False, soft_wrap=True)
+
+
+for _p in eval_cmd.params:  # --redact means something else here, and --fail-on nothing (a usage error)
+    if _p.name == "fail_on":
+        _p.hidden = True
+    elif _p.name == "redact":
+        _p.help = "Mask the labeled spans and findings in the listed posts' text (default: shown; it is your own file)."
 
 
 @main.group()
