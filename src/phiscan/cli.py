@@ -198,6 +198,9 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     scanner = _scanner(cfg, cache=cfg.cache)
     result = ScanResult(accepted=accepted, baseline=baseline_file or None)
     result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
+    from .policy import clause_titles
+
+    result.clauses = clause_titles(scanner.packs)
     errors: list[ReadError] = []
     options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
                           debug=bool(ctx.obj and ctx.obj.get("debug")))

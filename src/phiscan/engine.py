@@ -265,7 +265,7 @@ class Scanner:
                     source=post.source, field=d.field, start=d.start, end=d.end, evidence=text[d.start:d.end],
                     message=rule.message, explanation=f"the suppression {d.problem}", policies=refs, entity="SUPPRESSION",
                     index=post.index, line=line, column=column, end_line=end_line, end_column=end_column,
-                    platform=post.platform, account=post.account, url=post.url,
+                    platform=post.platform, account=post.account, url=post.url, created_at=_iso(post.created_at),
                     context=neighbourhood(blank(text, [x for x in directives if x.field == d.field and x is not d]), d.start, d.end),
                 )
             )
@@ -388,10 +388,17 @@ class Scanner:
             post_id=post.id, source=post.source, field=fld, start=start, end=end, evidence=evidence,
             message=msg, explanation=explanation, policies=refs,
             entity=entity, index=post.index, line=line, platform=post.platform, account=post.account,
-            url=post.url, disclosed=disclosed, signals=signals,
+            url=post.url, disclosed=disclosed, signals=signals, created_at=_iso(post.created_at),
             column=column, end_line=end_line, end_column=end_column,
             context=neighbourhood(text, start, end) if text else "",
         )
+
+
+def _iso(when) -> str | None:
+    """A post's time as findings carry it (ISO 8601 text, so a finding stays a plain record)."""
+    if when is None:
+        return None
+    return when.isoformat() if hasattr(when, "isoformat") else str(when)
 
 
 _WORKER: "Scanner | None" = None
