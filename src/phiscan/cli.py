@@ -156,7 +156,7 @@ input_options = [
     click.option("--input-format", help="Force the input format (see `phiscan formats`)."),
     click.option("--text-column", help="CSV column that holds the post text."),
     click.option("--encoding", help="Encoding of text inputs when it is not UTF-8."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress display (and with --output, no closing line)."),
     click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."),
     click.option("--cache/--no-cache", "use_cache", default=None,
                  help="Reuse what earlier scans found in unchanged texts (default: on; `cache: false` in the settings "
@@ -233,19 +233,20 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
             done += 1
         return done
 
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from .progress import show_progress
 
-        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} posts"), TimeElapsedColumn(), transient=True)
-        task = progress.add_task("scanning", total=None)
-        progress.start()
+    progress = None
+    if show_progress(quiet):  # stderr, a terminal only; a bar with ETA once the posts are counted (progress.py)
+        from .progress import ScanProgress
+
+        progress = ScanProgress().start()
+        progress.count_in_background(paths, input_format)
     try:
         for post, findings in scanner.scan_parallel(posts(), jobs):
             scanned[in_flight.popleft()] += 1
             result.add(post, findings)
             if progress is not None:
-                progress.update(task, advance=1)
+                progress.advance()
     except KeyboardInterrupt:
         from .errors import Interrupted
 
@@ -299,11 +300,17 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
             except BrokenPipeError:  # `phiscan scan ... | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit's flush either
         failing = result.failing_count(cfg.fail_on)
+        found = len(result.findings)
     finally:
         result.close()
     if result.errors:
         if output or fmt != "text":
             _echo_errors(result.errors)
+    if output and not quiet:  # the report is in a file: say in one closing line what it holds and where it is
+        from .progress import closing_line
+
+        click.echo(closing_line(result.posts, found, failing, cfg.fail_on, output), err=True)
+    if result.errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
