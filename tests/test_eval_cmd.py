@@ -104,6 +104,14 @@ def test_score_lists_posts_by_flag_at():
     assert sc.false_alarm_posts[0].shown(True) == "CPR class on F*****"
 
 
+def test_eval_prints_a_gold_text_with_a_lone_surrogate(tmp_path):
+    gold = tmp_path / "g.jsonl"
+    gold.write_text('{"id": "s1", "text": "hope she feels better soon \\ud83d", "phi": true, "labels": []}\n', encoding="utf-8")
+    r = run(str(gold))
+    assert r.exit_code == 0 and "hope she feels better soon \ufffd" in r.stdout
+    assert json.loads(run(str(gold), "--json").stdout)["missed_posts"][0]["text"] == "hope she feels better soon \ufffd"
+
+
 def test_listed_masks_overlapping_marks():
     item = Listed("a", "Meet Lorenzo Abernathy today", ("NAME",), (), ((5, 12), (10, 22)), True)
     assert item.shown(True) == "Meet L****** A******** today"

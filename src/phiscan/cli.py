@@ -382,7 +382,7 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     redact = bool(cfg.redact)
     res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict(redact=redact)
     if as_json:
-        click.echo(_json.dumps(res, indent=2, ensure_ascii=False))
+        click.echo(_json.dumps(res, indent=2))
         return
     from rich.console import Console
     from rich.markup import escape

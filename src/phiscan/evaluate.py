@@ -23,6 +23,7 @@ from typing import Iterable
 from .errors import PhiscanError
 from .masking import mask
 from .model import Finding, Severity
+from .sanitize import clean_text
 from .sources.generic import post_from_record
 
 
@@ -97,7 +98,7 @@ class Listed:
         return "".join(out)
 
     def as_dict(self, redact: bool = False) -> dict:
-        d = {"id": self.id, "text": self.shown(redact)}
+        d = {"id": clean_text(self.id), "text": clean_text(self.shown(redact))}  # a lone surrogate cannot be printed
         if self.positive:
             d["labels"] = list(self.labels)
         else:
