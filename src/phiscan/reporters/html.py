@@ -19,7 +19,8 @@ Safety, because the page shows text written by strangers and may be opened on a 
 - everything from posts, accounts, file names and rules is escaped with html.escape, in text and attributes;
 - the script never builds HTML (no innerHTML): it only toggles `hidden` and sets a counter's textContent;
 - only http(s) post URLs become links (never javascript: or data:), opened with rel=noopener noreferrer;
-- under --redact no post text is written, only evidence masked through `phiscan.masking`.
+- under --redact no post text is written, only evidence masked through `phiscan.masking` (a post's date, account
+  and link stay: they are what a reviewer finds the post by).
 
 Output is deterministic (no timestamp unless the caller passes `generated_at`; findings in report order, `model.report_key`).
 """
