@@ -196,3 +196,67 @@ def test_dump_dom_of_a_bookmarked_filter(findings_and_html, tmp_path):
     assert shown == high
     assert f'<p id="counter" aria-live="polite">{len(high)} of {len(findings)} findings shown</p>' in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+def test_each_post_is_quoted_once_and_hidden_findings_are_dimmed(page, findings_and_html):
+    """Findings grouped by post: a post's text once, every finding highlighted in it; a filter dims the
+    highlights of the findings it hides and hides the posts left without a finding shown."""
+    findings, path = findings_and_html
+    page.goto(path.as_uri())
+    quotes = page.eval_on_selector_all("section.post", "ps => ps.map(p => p.querySelectorAll('blockquote.context').length)")
+    assert quotes == [1, 1]  # b1 and c1, each with several findings
+    assert page.eval_on_selector_all("article.finding blockquote", "qs => qs.length") == 0
+    lit = "ms => ms.filter(m => !m.classList.contains('dim')).map(m => m.textContent)"
+    assert page.eval_on_selector_all("blockquote.context mark", lit) == [f.evidence for f in findings]
+    page.select_option("#filter-rule", "PHI106")
+    assert page.eval_on_selector_all("blockquote.context mark", lit) == ["66104729"]
+    assert page.eval_on_selector_all("section.post", "ps => ps.map(p => p.hidden)") == [False, True]
+    assert page.seen["problems"] == []
+
+
+# The same posts with findings a person accepted: the status filter.
+@pytest.fixture(scope="module")
+def status_html(scanner, ruleset, tmp_path_factory):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    posts = [post_from_record(rec, "feed.jsonl", i, i + 1) for i, rec in enumerate(RECORDS)]
+    result = ScanResult(sources=1, accepted={})
+    for post, fs in scanner.scan(posts):
+        out = []
+        for f in fs:
+            if f.rule == "PHI106":
+                f = replace(f, status="suppressed", justification="consent form CF-12 on file")
+            elif f.rule == "PHI101" and f.post_id == "c1":
+                result.accepted[f.fingerprint] = SimpleNamespace(reason="reviewed, ticket PO-77")
+            elif f.rule == "PHI101":
+                f = replace(f, status="authorized")
+            out.append(f)
+        result.add(post, out)
+    buf = io.StringIO()
+    get_reporter("html").render(result, ruleset, buf)
+    path = tmp_path_factory.mktemp("html-status") / "report.html"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return sorted([*result.findings, *result.suppressed, *result.baselined], key=report_key), path
+
+
+def test_status_filter(page, status_html):
+    findings, path = status_html
+    n = len(findings)
+    page.goto(path.as_uri())
+    assert visible(page) == [f.fingerprint for f in findings] and counter(page) == f"{n} of {n} findings shown"
+    for status in ("open", "authorized", "suppressed", "baselined"):
+        page.select_option("#filter-status", status)
+        want = _expect(findings, status=status)
+        assert len(want) >= 1, status
+        assert visible(page) == want and counter(page) == f"{len(want)} of {n} findings shown"
+        assert page.evaluate("location.hash") == f"#status={status}"
+    page.select_option("#filter-status", "suppressed")
+    assert page.eval_on_selector_all("section.post", "ps => ps.map(p => p.hidden)") == [False, True]
+    page.goto(path.as_uri() + "#status=open&severity=high")
+    page.wait_for_function("document.getElementById('filter-status').value === 'open'")
+    assert visible(page) == _expect(findings, status="open", severity="high")
+    page.click('#by-status a[href="#status=baselined"]')
+    page.wait_for_function("document.getElementById('filter-status').value === 'baselined'")
+    assert visible(page) == _expect(findings, status="baselined")
+    assert page.seen["problems"] == [] and set(page.seen["requests"]) == {path.as_uri()}  # nothing but the file

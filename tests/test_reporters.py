@@ -351,7 +351,8 @@ def test_html_is_self_contained_and_locked_down(result, ruleset):
 def test_html_escapes_post_text(result, ruleset):
     doc = render("html", result, ruleset)
     assert "<script>alert(1)</script>" not in doc
-    assert ('<blockquote class="context" dir="auto">Prayers for <mark>little Ingeborg</mark> in PICU tonight '
+    assert ('<blockquote class="context" dir="auto">Prayers for <mark data-findings="4">little Ingeborg</mark> in PICU '
+            '<mark data-findings="5">tonight</mark> '
             "&lt;script&gt;alert(1)&lt;/script&gt; *so brave* [day 3] _hang in there_</blockquote>") in doc
     assert 'data-account="=2+5"' in doc
     assert "not valid JSON: &lt;unexpected &#x27;&amp;&#x27; at column 3&gt;" in doc
@@ -382,9 +383,10 @@ def test_html_summary_filters_and_cards(result, ruleset):
         (str(f.severity), f.rule, f.account, f.fingerprint) for f in sorted(result.findings, key=report_key)
     ]
     assert not [c for c in cards if "hidden" in c]
-    # the finding in its post, evidence highlighted, with message, explanation, policy and docs
-    assert ('<blockquote class="context" dir="auto">Sending strength to my pt <mark>Thaddeus Quintanilla</mark>, '
-            "finally off the ventilator in the ICU today. MRN 55120387</blockquote>") in doc
+    # the post quoted once with all its findings highlighted; each card has message, explanation, policy and docs
+    assert ('<blockquote class="context" dir="auto">Sending strength to my pt <mark data-findings="1">Thaddeus Quintanilla</mark>, '
+            'finally off the ventilator in the ICU <mark data-findings="2">today</mark>. MRN <mark data-findings="3">55120387</mark>'
+            "</blockquote>") in doc
     assert '<p class="message">A medical record, patient, chart or encounter number</p>' in doc
     assert "<dt>Why flagged</dt><dd>record number after MRN" in doc
     assert "<li>hipaa-safe-harbor:164.514(b)(2)(i)(H)</li>" in doc

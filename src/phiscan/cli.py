@@ -214,7 +214,7 @@ input_options = [
     click.option("--input-format", help="Force the input format (see `phiscan formats`)."),
     click.option("--text-column", help="CSV column that holds the post text."),
     click.option("--encoding", help="Encoding of text inputs when it is not UTF-8."),
-    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress display (and with --output, no closing line)."),
     click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."),
     click.option("--cache/--no-cache", "use_cache", default=None,
                  help="Reuse what earlier scans found in unchanged texts (default: on; `cache: false` in the settings "
@@ -256,6 +256,9 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     scanner = _scanner(cfg, cache=cfg.cache)
     result = ScanResult(accepted=accepted, baseline=baseline_file or None)
     result.policies = {r.code: tuple(f"{p.name}:{ref}" for p in scanner.packs for ref in p.refs(r.code)) for r in scanner.rules}
+    from .policy import clause_titles
+
+    result.clauses = clause_titles(scanner.packs)
     errors: list[ReadError] = []
     warnings: list[ReadError] = []
     inventory: list = []  # every input and entry, what became of it (InputRecord)
@@ -290,19 +293,20 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
             done += 1
         return done
 
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from .progress import show_progress
 
-        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} posts"), TimeElapsedColumn(), transient=True)
-        task = progress.add_task("scanning", total=None)
-        progress.start()
+    progress = None
+    if show_progress(quiet):  # stderr, a terminal only; a bar with ETA once the posts are counted (progress.py)
+        from .progress import ScanProgress
+
+        progress = ScanProgress().start()
+        progress.count_in_background(paths, input_format)
     try:
         for post, findings in scanner.scan_parallel(posts(), jobs):
             scanned[in_flight.popleft()] += 1
             result.add(post, findings)
             if progress is not None:
-                progress.update(task, advance=1)
+                progress.advance()
     except KeyboardInterrupt:
         from .errors import Interrupted
 
@@ -363,12 +367,17 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
             except BrokenPipeError:  # `phiscan scan ... | head`: the reader has all it wanted
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit's flush either
         failing = result.failing_count(cfg.fail_on)
+        found = len(result.findings)
     finally:
         result.close()
     # Errors and warnings go to stderr whatever the format; only when the text report was just printed on the
     # same terminal (it lists them) are they not printed twice.
     if not (fmt == "text" and not output and sys.stdout.isatty() and sys.stderr.isatty()):
         _echo_errors(result.errors, result.warnings)
+    if output and not quiet:  # the report is in a file: say in one closing line what it holds and where it is
+        from .progress import closing_line
+
+        click.echo(closing_line(result.posts, found, failing, cfg.fail_on, output), err=True)
     if result.errors:
         ctx.exit(EXIT_ERROR)
     ctx.exit(EXIT_FINDINGS if failing else EXIT_OK)
@@ -420,25 +429,34 @@ def _atomic_output(path: Path, mode: int = 0o600):
 @scan_options
 @click.pass_context
 def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
-    """Score phiscan on labeled posts (GOLD.jsonl): span recall per label, precision, post recall, false alarms."""
+    """Score phiscan on labeled posts (GOLD.jsonl): span recall per label, precision, post recall, false alarms.
+
+    Then lists the posts to look at: the PHI posts that were not flagged (with their gold labels) and the clean
+    posts that were (with the rules that flagged them), by id and with their text, which is your own gold
+    file's. --redact masks every labeled span and every finding in that text (a PHI post without labeled spans
+    whole). --flag-at is the threshold a post counts as flagged at; eval has no --fail-on: it exits 0 when
+    it scored the file, 2 when the file cannot be read."""
     import json as _json
 
     from .evaluate import load_gold, run_eval
     from .model import Severity
 
+    if opts.get("fail_on"):
+        raise click.UsageError("--fail-on does not apply to eval (it exits 0 once it has scored the file); "
+                               "--flag-at sets the severity a post counts as flagged at")
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
     golds = load_gold(Path(gold))
-    res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict()
+    redact = bool(cfg.redact)
+    res = run_eval(scanner, golds, Severity.parse(flag_at), jobs).as_dict(redact=redact)
     if as_json:
         click.echo(_json.dumps(res, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     con = Console()
-    from rich.markup import escape
-
     t = Table(title=f"span recall by label ({escape(gold)})", show_edge=False)  # paths and labels are input: not markup
     t.add_column("label")
     t.add_column("recall", justify="right")
@@ -453,6 +471,21 @@ def eval_cmd(ctx, gold, as_json, flag_at, jobs, **opts):
     con.print(f"clean posts flagged      {fmt(res['doc_false_alarm'])} of {res['docs_neg']}")
     if res["hard_negatives"]:
         con.print(f"hard negatives flagged   {fmt(res['hard_negative_false_alarm'])} of {res['hard_negatives']}")
+    masked = " (text masked: --redact)" if redact else ""
+    for key, head, what in (("missed_posts", "PHI posts not flagged", "labels"),
+                            ("false_alarm_posts", "clean posts flagged", "rules")):
+        items = res[key]
+        con.print(f"\n{head}: {len(items)}{masked}", markup=False, highlight=False)
+        for item in items:  # ids and text from the gold file: printed as they are, never read as markup
+            con.print(f"  {item['id']} [{', '.join(item[what]) or '-'}]", markup=False, highlight=False)
+            con.print("    " + " ".join(item["text"].split()), markup=False, highlight=False, soft_wrap=True)
+
+
+for _p in eval_cmd.params:  # --redact means something else here, and --fail-on nothing (a usage error)
+    if _p.name == "fail_on":
+        _p.hidden = True
+    elif _p.name == "redact":
+        _p.help = "Mask the labeled spans and findings in the listed posts' text (default: shown; it is your own file)."
 
 
 @main.group()

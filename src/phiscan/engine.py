@@ -114,8 +114,17 @@ class Scanner:
         """Scan one batch. Every post passes `sanitize_post` first: the one place odd code points (lone
         surrogates) are made safe before detection. spaCy runs inside a memory zone (see `_analyse`).
         `cached_only`: the results only if every text's findings are in the scan cache, else None."""
-        posts = [sanitize_post(p) for p in posts]
+        posts = [self._typed(sanitize_post(p)) for p in posts]
         return self._scan_batch(posts, cached_only)
+
+    def _typed(self, post: Post) -> Post:
+        """A post from one of the organization's own accounts (the profile's `accounts`) whose loader did not say
+        what kind of account it is, is an official account's post: the judgment and the account rules weigh it so."""
+        if post.account_type is None and self.profile.owns_account(post.account):
+            from dataclasses import replace
+
+            return replace(post, account_type="official")
+        return post
 
     def _scan_batch(self, posts: list[Post], cached_only: bool = False) -> list[tuple[Post, list[Finding]]] | None:
         # inline suppressions are read first and blanked out, so their reasons are not scanned as post text
@@ -256,7 +265,7 @@ class Scanner:
                     source=post.source, field=d.field, start=d.start, end=d.end, evidence=text[d.start:d.end],
                     message=rule.message, explanation=f"the suppression {d.problem}", policies=refs, entity="SUPPRESSION",
                     index=post.index, line=line, column=column, end_line=end_line, end_column=end_column,
-                    platform=post.platform, account=post.account, url=post.url,
+                    platform=post.platform, account=post.account, url=post.url, created_at=_iso(post.created_at),
                     context=neighbourhood(blank(text, [x for x in directives if x.field == d.field and x is not d]), d.start, d.end),
                 )
             )
@@ -379,10 +388,17 @@ class Scanner:
             post_id=post.id, source=post.source, field=fld, start=start, end=end, evidence=evidence,
             message=msg, explanation=explanation, policies=refs,
             entity=entity, index=post.index, line=line, platform=post.platform, account=post.account,
-            url=post.url, disclosed=disclosed, signals=signals,
+            url=post.url, disclosed=disclosed, signals=signals, created_at=_iso(post.created_at),
             column=column, end_line=end_line, end_column=end_column,
             context=neighbourhood(text, start, end) if text else "",
         )
+
+
+def _iso(when) -> str | None:
+    """A post's time as findings carry it (ISO 8601 text, so a finding stays a plain record)."""
+    if when is None:
+        return None
+    return when.isoformat() if hasattr(when, "isoformat") else str(when)
 
 
 _WORKER: "Scanner | None" = None

@@ -6,6 +6,11 @@ Gold files are JSONL in either of two shapes:
 - span files: {"id", "text", "spans": [{"start", "end", "label"}], optional "hard_negative"}.
 A gold span is caught when a predicted span overlaps it. A post counts as flagged when it has a finding at or
 above `flag_at` (default medium); every finding counts as a predicted span.
+
+The scores also list the posts to look at: the PHI posts phiscan missed (not flagged) and the clean posts it
+flagged, with their ids and text. The text is the user's own gold file, so it is shown as it is; with
+`redact=True` every gold span and every finding in it is masked (`phiscan.masking`), and a PHI post without
+gold spans is masked whole.
 """
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import PhiscanError
+from .masking import mask
 from .model import Finding, Severity
+from .sanitize import clean_text
 from .sources.generic import post_from_record
 
 
@@ -65,6 +72,53 @@ def load_gold(path: Path) -> list[Gold]:
 
 
 @dataclass
+class Listed:
+    """A post the scores list: a PHI post not flagged, or a clean post flagged."""
+
+    id: str
+    text: str
+    labels: tuple[str, ...]  # a missed post's gold labels (in the order of its spans)
+    rules: tuple[str, ...]  # the rules that flagged a clean post (findings at or above flag_at)
+    marks: tuple[tuple[int, int], ...]  # gold spans and findings: what --redact masks
+    positive: bool
+
+    def shown(self, redact: bool = False) -> str:
+        """The post's text, or under `redact` the text with every gold span and finding masked (all of it for a
+        PHI post with no span to mask)."""
+        if not redact:
+            return self.text
+        if not self.marks:
+            return mask(self.text) if self.positive else self.text
+        out, at = [], 0
+        for s, e in _merged(self.marks, len(self.text)):
+            out.append(self.text[at:s])
+            out.append(mask(self.text[s:e]))
+            at = e
+        out.append(self.text[at:])
+        return "".join(out)
+
+    def as_dict(self, redact: bool = False) -> dict:
+        d = {"id": clean_text(self.id), "text": clean_text(self.shown(redact))}  # a lone surrogate cannot be printed
+        if self.positive:
+            d["labels"] = list(self.labels)
+        else:
+            d["rules"] = list(self.rules)
+        return d
+
+
+def _merged(marks: Iterable[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted((max(0, s), min(length, e)) for s, e in marks):
+        if e <= s:
+            continue
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+@dataclass
 class Scores:
     per_label: dict[str, tuple[int, int]] = field(default_factory=dict)  # label -> (caught, total)
     docs_pos: int = 0
@@ -77,8 +131,10 @@ class Scores:
     pred_spans_ok: int = 0
     missed: list[tuple[str, str]] = field(default_factory=list)  # (doc id, label) never the text
     false_alarms: list[str] = field(default_factory=list)
+    missed_posts: list[Listed] = field(default_factory=list)  # PHI posts not flagged, in gold order
+    false_alarm_posts: list[Listed] = field(default_factory=list)  # clean posts flagged, in gold order
 
-    def as_dict(self) -> dict:
+    def as_dict(self, redact: bool = False) -> dict:
         caught = sum(c for c, _ in self.per_label.values())
         total = sum(t for _, t in self.per_label.values())
         r = lambda a, b: round(a / b, 4) if b else None  # noqa: E731
@@ -95,6 +151,9 @@ class Scores:
             "hard_negatives": self.hard_neg,
             "pred_span_precision": r(self.pred_spans_ok, self.pred_spans),
             "pred_spans": self.pred_spans,
+            "missed_posts": [p.as_dict(redact) for p in self.missed_posts],
+            "false_alarm_posts": [p.as_dict(redact) for p in self.false_alarm_posts],
+            "redacted": redact,
         }
 
 
@@ -105,14 +164,20 @@ def score(golds: Iterable[Gold], predictions: dict[str, list[Finding]], flag_at:
     for g in golds:
         fs = [f for f in predictions.get(g.id, []) if f.field == "text"]
         flagged = any(f.severity >= flag_at for f in fs)
+        marks = tuple((s, e) for s, e, _ in g.spans) + tuple((f.start, f.end) for f in fs)
         if g.positive:
             sc.docs_pos += 1
             sc.docs_pos_flagged += flagged
+            if not flagged:
+                labels = tuple(dict.fromkeys(lab for _, _, lab in sorted(g.spans)))
+                sc.missed_posts.append(Listed(g.id, g.text, labels, (), marks, True))
         else:
             sc.docs_neg += 1
             sc.docs_neg_flagged += flagged
             if flagged:
                 sc.false_alarms.append(g.id)
+                rules = tuple(sorted({f.rule for f in fs if f.severity >= flag_at}))
+                sc.false_alarm_posts.append(Listed(g.id, g.text, (), rules, marks, False))
         if g.hard_negative:
             sc.hard_neg += 1
             sc.hard_neg_flagged += flagged

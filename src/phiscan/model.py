@@ -160,6 +160,7 @@ class Finding:
     end_column: int | None = None
     context: str = ""  # digest of the words around the evidence (see `neighbourhood`), set by the engine
     justification: str | None = None  # why it is suppressed or baselined (the reason a person gave)
+    created_at: str | None = None  # when the post was (or will be) published, ISO 8601, when known
 
     @property
     def fingerprint(self) -> str:
@@ -367,7 +368,7 @@ class ScanResult:
     given with --baseline, whose path is `baseline`; `accepted` maps its fingerprints to entries, so `add`
     sets them apart as they come). Summaries count both; only open findings fail a scan.
     `policies` maps every rule code to its policy references (`pack:reference`), for reporters that describe
-    rules (SARIF).
+    rules (SARIF); `clauses` maps each `pack:reference` to its clause's title, for reports that show it (HTML).
 
     The three are `FindingStore`s: a scan of a million posts keeps its findings, with the text of their field
     (so reports can show a finding in its post), in bounded memory. Plain lists work too (results built by
@@ -386,6 +387,7 @@ class ScanResult:
     baselined: Any = field(default_factory=_store)
     baseline: str | None = None
     policies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    clauses: dict[str, str] = field(default_factory=dict)  # `pack:reference` -> the clause's title (policy.clause_titles)
     accepted: dict[str, Any] | None = None  # baseline fingerprint -> entry (with `.reason`)
     transform: Any = None  # Finding -> Finding, applied on the way out (masking)
     posts_with_findings: int = 0  # counted by `add`

@@ -51,3 +51,8 @@ def load_packs(folder: Path, names: list[str], extra_files: list[str] = ()) -> l
         packs.append(load_pack(available[n]))
     packs.extend(load_pack(Path(f)) for f in extra_files)
     return packs
+
+
+def clause_titles(packs: list[Pack]) -> dict[str, str]:
+    """`pack:reference` (as findings cite it) -> the clause's title, for every clause of the packs."""
+    return {f"{p.name}:{ref}": title for p in packs for ref, title in p.clauses.items()}

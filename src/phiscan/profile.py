@@ -41,6 +41,10 @@ class Profile:
         self._people = set(people)
         self._places = [p.lower() for p in self.places + self.names + ([self.organization] if self.organization else [])]
 
+    def owns_account(self, account: str | None) -> bool:
+        """Is this account (a handle or name, with or without @) one of the organization's own?"""
+        return bool(account) and account.strip().lower().lstrip("@") in self._accounts
+
     def match(self, sp: Span) -> set[str]:
         """Which parts of the profile this span matches (empty: none)."""
         kinds: set[str] = set()

@@ -1,11 +1,15 @@
 """HTML report: one self-contained file a compliance reviewer opens in a browser, also from file://.
 
-What it holds: a summary (posts scanned, findings by severity, rule and account, inputs that could not be
-read), filters by severity, rule and account, and one card per finding with its post in context and the evidence
-highlighted, the rule name and message, why it was flagged, the policy references, the rule's docs and a link
-to the original post. Filters are select boxes and are mirrored in the URL fragment
-(`#severity=high&rule=PHI101&account=x`), so a filtered view can be bookmarked or sent; summary counts link to
-their filtered view. Without JavaScript every finding is shown.
+What it holds: a summary (posts scanned, findings by severity, rule, account and status, inputs that could not
+be read), filters by severity, rule, account and status, and the findings grouped by post: each post once, with
+its platform, account, date, source and a link to the original, each of its texts (the post, an alt text) quoted
+once with every finding in it highlighted, then one card per finding (rule name and message, why it was flagged,
+the policy references with their clauses' titles, the rule's docs). Suppressed and baselined findings are shown
+too, with their status, so the status filter (open / authorized / suppressed / baselined) can show what a person
+accepted. Filters are select boxes and are mirrored in the URL fragment
+(`#severity=high&rule=PHI101&account=x&status=open`), so a filtered view can be bookmarked or sent; summary
+counts link to their filtered view. A filter hides the posts and texts left without a finding shown and dims the
+highlights of hidden findings. Without JavaScript every finding is shown.
 
 Safety, because the page shows text written by strangers and may be opened on a reviewer's workstation:
 - no external assets at all: CSS and JS are inline, nothing is fetched, and a Content-Security-Policy meta says
@@ -15,7 +19,8 @@ Safety, because the page shows text written by strangers and may be opened on a 
 - everything from posts, accounts, file names and rules is escaped with html.escape, in text and attributes;
 - the script never builds HTML (no innerHTML): it only toggles `hidden` and sets a counter's textContent;
 - only http(s) post URLs become links (never javascript: or data:), opened with rel=noopener noreferrer;
-- under --redact no post text is written, only evidence masked through `phiscan.masking`.
+- under --redact no post text is written, only evidence masked through `phiscan.masking` (a post's date, account
+  and link stay: they are what a reviewer finds the post by).
 
 Output is deterministic (no timestamp unless the caller passes `generated_at`; findings in report order, `model.report_key`).
 """
@@ -25,9 +30,10 @@ import base64
 import hashlib
 import html
 import re
+import heapq
 from typing import IO, Iterator
 
-from ..model import Finding, ScanResult, Severity, Summary
+from ..model import Finding, ScanResult, Severity, Summary, report_key
 from ..rules.engine import Rule, RuleSet
 from .json_report import _version
 from .jsonl import ordered_errors
@@ -38,6 +44,7 @@ from .markdown import (
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 NO_ACCOUNT_VALUE = "-"  # the filter value of findings whose post has no known account
+STATUSES = ("open", "authorized", "suppressed", "baselined")  # the status filter's values, always offered
 DOC_HEADINGS = (("what", "What it catches"), ("why", "Why it matters"), ("example", "Example"), ("instead", "Write instead"))
 
 
@@ -87,6 +94,9 @@ article.finding.sev-low { border-left-color: var(--low); }
 blockquote.context { white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0; padding: .5rem .75rem; background: #fff;
   border: 1px solid var(--line); border-radius: 4px; }
 mark { background: #ffd33d; color: #000; padding: 0 .1em; border-radius: 2px; }
+mark.dim { background: #eceff1; color: inherit; }
+.field-name { margin: .5rem 0 0; color: #59636e; font-size: .85rem; }
+div.field { margin: .5rem 0 0; }
 dl.details { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0 0; }
 dl.details dt { color: #59636e; }
 dl.details dd { margin: 0; overflow-wrap: anywhere; }
@@ -100,9 +110,11 @@ section.rule dt { font-weight: 600; } section.rule dd { margin: 0 0 .5rem; }
 SCRIPT = """
 (function () {
   "use strict";
-  var KEYS = ["severity", "rule", "account"];
+  var KEYS = ["severity", "rule", "account", "status"];
   var cards = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
   var posts = Array.prototype.slice.call(document.querySelectorAll("section.post"));
+  var fields = Array.prototype.slice.call(document.querySelectorAll("div.field"));
+  var marks = Array.prototype.slice.call(document.querySelectorAll("mark[data-findings]"));
   var counter = document.getElementById("counter");
   var selects = {};
   KEYS.forEach(function (k) { selects[k] = document.getElementById("filter-" + k); });
@@ -124,8 +136,18 @@ SCRIPT = """
       card.hidden = !match;
       if (match) { shown += 1; }
     });
+    fields.forEach(function (fld) {
+      fld.hidden = fld.querySelector("article.finding:not([hidden])") === null;
+    });
     posts.forEach(function (post) {
       post.hidden = post.querySelector("article.finding:not([hidden])") === null;
+    });
+    marks.forEach(function (mark) {
+      var lit = mark.getAttribute("data-findings").split(" ").some(function (id) {
+        var card = document.getElementById("finding-" + id);
+        return card !== null && !card.hidden;
+      });
+      mark.classList.toggle("dim", !lit);
     });
     counter.textContent = shown + " of " + cards.length + " findings shown";
   }
@@ -254,6 +276,8 @@ class HtmlReporter:
                     [(_filter_link("rule", code, code), esc(name), n) for code, name, n in by_rule(summary)])
         P += _table("by-account", "Findings by account", ("Account", "Findings"),
                     [(_filter_link("account", NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, a), n) for a, n in by_account(summary)])
+        P += _table("by-status", "Findings by status", ("Status", "Findings"),
+                    [(_filter_link("status", st, st), n) for st, n in statuses(summary)])
         P.append("</div>")
         P.append('<section id="errors" aria-labelledby="errors-h">')
         P.append('<h3 id="errors-h">Inputs that could not be read</h3>')
@@ -269,7 +293,7 @@ class HtmlReporter:
 
     # ------------------------------------------------------------------------------------------ findings
     def _findings(self, result: ScanResult, rules: RuleSet, summary: Summary, redact: bool) -> Iterator[list[str]]:
-        total = summary.findings
+        total = summary.findings + summary.by_status.get("suppressed", 0) + summary.by_status.get("baselined", 0)
         P = ['<section id="findings" aria-labelledby="findings-h">', '<h2 id="findings-h">Findings</h2>']
         sev = summary.by_severity
         P.append('<form class="filters" id="filters" role="search" aria-label="Filter findings">')
@@ -277,6 +301,7 @@ class HtmlReporter:
         P += _select("rule", "Rule", "All rules", [(code, f"{code} {name} ({n})") for code, name, n in by_rule(summary)])
         P += _select("account", "Account", "All accounts",
                      [(NO_ACCOUNT_VALUE if a == NO_ACCOUNT else a, f"{a} ({n})") for a, n in sorted(by_account(summary))])
+        P += _select("status", "Status", "All statuses", [(st, f"{st} ({n})") for st, n in statuses(summary)])
         P.append('<button type="button" id="filter-reset">Show all</button>')
         P.append(f'<p id="counter" aria-live="polite">{total} of {total} findings shown</p>')
         P.append("</form>")
@@ -285,46 +310,53 @@ class HtmlReporter:
             P.append('<p id="no-findings">No findings.</p>')
         yield P
         n = 0
-        for p, ((source, post_id), group) in enumerate(post_groups(result.ordered_records()), 1):
-            first = group[0][0]
-            P = []
-            P.append(f'<section class="post" id="post-{p}" aria-labelledby="post-{p}-h">')
-            P.append(f'<h3 id="post-{p}-h">Post {esc(post_id)}</h3>')
-            facts = []
-            if first.platform:
-                facts.append(f'<span class="platform">{esc(first.platform)}</span>')
-            facts.append(f'<span class="account">{esc(first.account or NO_ACCOUNT)}</span>')
-            facts.append(f'<span class="source">{esc(source)}' + (f", line {first.line}" if first.line else "") + "</span>")
-            link = safe_url(first.url)
-            if link:
-                facts.append(f'<a class="post-link" href="{esc(link)}" rel="noopener noreferrer nofollow" target="_blank">Open the original post</a>')
-            elif first.url:
-                facts.append(f'<span class="post-url">{esc(first.url)}</span>')
-            P.append(f'<p class="post-meta">{" · ".join(facts)}</p>')
-            for f, text in group:
-                n += 1
-                P += self._card(n, f, text, rules, redact)
+        for p, ((source, post_id), group) in enumerate(post_groups(all_records(result)), 1):
+            P = self._post_head(p, source, post_id, group[0][0])
+            for fld, recs in _by_field(group):
+                P.append('<div class="field">')
+                if fld != "text":
+                    P.append(f'<p class="field-name">In <code>{esc(fld)}</code></p>')
+                numbered = list(enumerate(recs, n + 1))
+                n += len(recs)
+                text = next((t for _, t in recs if t is not None), None)
+                if not redact and text is not None:
+                    P += _quote(text, [(i, f) for i, (f, _) in numbered if evidence_ok(text, f)])
+                for i, (f, _) in numbered:
+                    P += self._card(i, f, rules, redact, result.clauses)
+                P.append("</div>")
             P.append("</section>")
             yield P
         yield ["</section>"]
 
-    def _card(self, n: int, f: Finding, text: str | None, rules: RuleSet, redact: bool) -> list[str]:
+    def _post_head(self, p: int, source: str, post_id: str, first: Finding) -> list[str]:
+        """A post's section opening: its id, then platform, account, date, source and link (once per post)."""
+        P = [f'<section class="post" id="post-{p}" aria-labelledby="post-{p}-h">', f'<h3 id="post-{p}-h">Post {esc(post_id)}</h3>']
+        facts = []
+        if first.platform:
+            facts.append(f'<span class="platform">{esc(first.platform)}</span>')
+        facts.append(f'<span class="account">{esc(first.account or NO_ACCOUNT)}</span>')
+        if first.created_at:
+            facts.append(f'<time class="posted" datetime="{esc(first.created_at)}">{esc(_when(first.created_at))}</time>')
+        facts.append(f'<span class="source">{esc(source)}' + (f", line {first.line}" if first.line else "") + "</span>")
+        link = safe_url(first.url)
+        if link:
+            facts.append(f'<a class="post-link" href="{esc(link)}" rel="noopener noreferrer nofollow" target="_blank">Open the original post</a>')
+        elif first.url:
+            facts.append(f'<span class="post-url">{esc(first.url)}</span>')
+        P.append(f'<p class="post-meta">{" · ".join(facts)}</p>')
+        return P
+
+    def _card(self, n: int, f: Finding, rules: RuleSet, redact: bool, clauses: dict[str, str] | None = None) -> list[str]:
         sev = str(f.severity)
         account = f.account or NO_ACCOUNT_VALUE
         P = [
             f'<article class="finding sev-{esc(sev)}" id="finding-{n}" data-severity="{esc(sev)}" data-rule="{esc(f.rule)}" '
-            f'data-account="{esc(account)}" data-fingerprint="{esc(f.fingerprint)}">',
+            f'data-account="{esc(account)}" data-status="{esc(f.status)}" data-fingerprint="{esc(f.fingerprint)}">',
             f'<h4><span class="badge sev-{esc(sev)}">{esc(sev.upper())}</span> <span class="rule-code">{esc(f.rule)}</span> '
             f'<span class="rule-name">{esc(f.rule_name)}</span> <span class="confidence">confidence {f.confidence:.2f}</span>'
             + (f' <span class="status">{esc(f.status)}</span>' if f.status != "open" else "") + "</h4>",
             f'<p class="message">{esc(_scrub(f.message, f, redact))}</p>',
         ]
-        text = None if redact else text
-        if text is not None and evidence_ok(text, f):
-            (ws, we), = windows(len(text), text, [(f.start, f.end)])
-            before = ("…" if ws > 0 else "") + text[ws:f.start]
-            after = text[f.end:we] + ("…" if we < len(text) else "")
-            P.append(f'<blockquote class="context" dir="auto">{esc(before)}<mark>{esc(f.evidence)}</mark>{esc(after)}</blockquote>')
         details = [("Evidence", f'<mark class="evidence">{esc(display_evidence(f, redact))}</mark>'
                     + (" <span class=\"masked\">(masked)</span>" if redact else ""))]
         details.append(("Where", f"{esc(f.field)}, characters {f.start}–{f.end}"))
@@ -332,8 +364,13 @@ class HtmlReporter:
             details.append(("Discloses", esc(f.disclosed)))
         if f.explanation:
             details.append(("Why flagged", esc(_scrub(f.explanation, f, redact))))
+        if f.justification and f.status in ("suppressed", "baselined"):
+            details.append(("Accepted because", esc(f.justification)))
         if f.policies:
-            details.append(("Policy", "<ul>" + "".join(f"<li>{esc(p)}</li>" for p in f.policies) + "</ul>"))
+            titles = clauses or {}
+            details.append(("Policy", "<ul>" + "".join(
+                f"<li>{esc(p)}" + (f' <span class="policy-title">– {esc(titles[p])}</span>' if titles.get(p) else "") + "</li>"
+                for p in f.policies) + "</ul>"))
         rule = rules.by_code.get(f.rule)
         about = f'<a href="#rule-{esc(f.rule)}">{esc(rule.title)}</a> · ' if rule is not None else ""
         details.append(("Rule", f"{about}<code>phiscan rules show {esc(f.rule)}</code>"))
@@ -362,6 +399,65 @@ class HtmlReporter:
             P.append("</section>")
         P.append("</section>")
         return P
+
+
+def statuses(summary: Summary) -> list[tuple[str, int]]:
+    """(status, findings) for the status filter: open, authorized, suppressed, baselined, then any other."""
+    by = summary.by_status
+    return [(st, by.get(st, 0)) for st in STATUSES] + sorted((st, n) for st, n in by.items() if st not in STATUSES)
+
+
+def all_records(result: ScanResult) -> Iterator[tuple[Finding, "str | None"]]:
+    """The reported, suppressed and baselined findings (with their field text) in one report order: each post
+    then holds every finding made in it, whatever became of it. Streams (a merge of three sorted streams)."""
+    streams = [result.ordered_records(which) for which in ("findings", "suppressed", "baselined")]
+    return heapq.merge(*streams, key=lambda rec: report_key(rec[0]))
+
+
+def _by_field(group: list[tuple[Finding, "str | None"]]) -> list[tuple[str, list[tuple[Finding, "str | None"]]]]:
+    """A post's records by field, in report order (the post's text first)."""
+    out: dict[str, list] = {}
+    for rec in group:
+        out.setdefault(rec[0].field, []).append(rec)
+    return list(out.items())
+
+
+def _when(iso: str) -> str:
+    """A post's time for people: `2025-05-02 15:00 UTC` (the ISO text itself when it does not parse)."""
+    from datetime import datetime, timezone
+
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc)
+        return dt.strftime("%Y-%m-%d %H:%M UTC")
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
+def _quote(text: str, marks: list[tuple[int, Finding]]) -> list[str]:
+    """The field's text quoted once, every finding in it highlighted. Findings may overlap (a combination over
+    a name): the text is cut at every finding's start and end, and each piece inside findings is one <mark>
+    naming the cards it belongs to (`data-findings`), so the script can dim the highlights of hidden findings.
+    A long text is cut to windows around the findings."""
+    spans = [(f.start, f.end) for _, f in marks if f.end > f.start]
+    parts = windows(len(text), text, spans) if len(text) > 1200 and spans else [(0, len(text))]
+    cuts = sorted({0, len(text)} | {x for s, e in spans for x in (s, e)} | {x for w in parts for x in w})
+    out: list[str] = []
+    for k, (ws, we) in enumerate(parts):
+        runs: list[tuple[str, str]] = []  # (ids of the findings over it, text): neighbours with the same ids merged
+        bounds = [c for c in cuts if ws <= c <= we]
+        for a, b in zip(bounds, bounds[1:]):
+            ids = " ".join(str(i) for i, f in marks if f.start <= a and b <= f.end and f.end > f.start)
+            if runs and runs[-1][0] == ids:
+                runs[-1] = (ids, runs[-1][1] + text[a:b])
+            else:
+                runs.append((ids, text[a:b]))
+        body = "".join(f'<mark data-findings="{ids}">{esc(t)}</mark>' if ids else esc(t) for ids, t in runs)
+        out.append('<blockquote class="context" dir="auto">' + ("…" if ws > 0 else "") + body
+                   + ("…" if we < len(text) else "") + "</blockquote>")
+    return out
 
 
 def _scrub(text: str, f: Finding, redact: bool) -> str:

@@ -235,7 +235,7 @@ def split_front_matter(text: str) -> tuple[dict, str, int]:
 
 class TextLoader:
     name = "text"
-    description = "Text or Markdown files, one post each; optional YAML front matter (platform, publish_at, author, alt)"
+    description = "Text or Markdown files, one post each; optional YAML front matter (platform, account, author, publish_at, alt)"
 
     def claim(self, tree: Tree, entries: list[Entry], forced: bool = False) -> list[Entry]:
         return [e for e in entries if forced or e.suffix in (".txt", ".md", ".markdown")]
@@ -286,17 +286,17 @@ class TextLoader:
                         locations.extend((f"{key}[{i}]", keys[key][0], 1, False) for i, x in enumerate(v) if x)
             media = meta.get("media")
             media_t = tuple(Media(uri=str(m)) for m in media) if isinstance(media, list) else ()
-            account, account_type = _account_fields(meta.get("account"))
+            account, account_type, author = front_matter_people(meta)
             yield Post(
                 id=str(meta.get("id") or e.name),
                 text=body,
                 platform=meta.get("platform"),
                 account=account,
-                account_type=meta.get("account_type") or account_type,
+                account_type=account_type,
                 kind="scheduled" if meta.get("publish_at") else "post",
                 url=meta.get("url"),
                 created_at=parse_time(meta.get("publish_at") or meta.get("created_at") or meta.get("date")),
-                author=meta.get("author"),
+                author=author,
                 media=media_t,
                 fields=tuple(fields),
                 source=e.display,
@@ -304,6 +304,37 @@ class TextLoader:
                 line=line,
                 locations=tuple(locations),
             )
+
+
+ACCOUNT_TYPES = ("official", "staff")
+
+
+def _scalar(value: Any, *keys: str) -> str | None:
+    """A front matter value as text: a scalar as itself, a mapping by the first of `keys` it has; None when
+    empty or of another shape (a list)."""
+    if isinstance(value, dict):
+        value = next((value[k] for k in keys if value.get(k) not in (None, "")), None)
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    s = str(value).strip()
+    return s or None
+
+
+def front_matter_people(meta: dict) -> tuple[str | None, str | None, str | None]:
+    """(account, account type, author) of a Markdown post's front matter.
+
+    `account:` is the account the post is (or will be) published from: a name or handle (`lakeside_care`),
+    the word `official` or `staff` (what a content queue of one account often says), or a mapping
+    `{name: ..., type: official}`. It is the post's account in every report, and `official` / `staff` (or
+    `account_type:`) is its account type, which the judgment and the account rules weigh. `author:` is the
+    person who wrote it: a name, or a mapping with `name` or `handle`."""
+    raw = meta.get("account")
+    account = _scalar(raw, "name", "handle", "id")
+    kind = _scalar(meta.get("account_type")) or (_scalar(raw, "type") if isinstance(raw, dict) else None)
+    if kind is None and account is not None and account.lower() in ACCOUNT_TYPES:
+        kind = account.lower()
+    author = _scalar(meta.get("author"), "name", "handle")
+    return account, (kind.lower() if kind else None), author
 
 
 def front_matter_keys(text: str, body_offset: int) -> dict[str, tuple[int, int, str]]:
