@@ -77,9 +77,9 @@ class _Reader:
             out: dict[str, Any] = {}
             last: tuple[int, bytes] | None = None
             for _ in range(n):
-                key = self.item(depth + 1)
-                if not isinstance(key, str):
+                if self.pos < len(self.data) and self.data[self.pos] >> 5 != 3:  # the key's head: a text string?
                     raise ValueError("Failed to decode DAG-CBOR. Map keys must be strings")
+                key = self.item(depth + 1)
                 raw = key.encode("utf-8")
                 order = (len(raw), raw)  # canonical order: shorter keys first, then bytewise
                 if last is not None and order <= last:
@@ -148,7 +148,9 @@ def _valid_cid(cid: bytes) -> bool:
 def encode_cid(cid: bytes) -> str:
     """The text form of a binary CID: base58btc for CIDv0 (a bare sha2-256 multihash), base32 for CIDv1."""
     cid = bytes(cid)
-    if len(cid) == 34 and cid[:2] == b"\x12\x20":
+    # as libipld does, a CID is the longest prefix that parses; bytes after it are ignored
+    if len(cid) >= 34 and cid[:2] == b"\x12\x20":
+        cid = cid[:34]
         number = int.from_bytes(cid, "big")
         out = ""
         while number:
@@ -166,6 +168,6 @@ def encode_cid(cid: bytes) -> str:
         size, pos = _varint(cid, pos)
     except ValueError:
         raise ValueError("Failed to decode CID. Failed to parse multihash") from None
-    if len(cid) - pos != size:
+    if len(cid) - pos < size:
         raise ValueError("Failed to decode CID. Failed to parse multihash")
-    return "b" + base64.b32encode(cid).decode("ascii").lower().rstrip("=")
+    return "b" + base64.b32encode(cid[:pos + size]).decode("ascii").lower().rstrip("=")
