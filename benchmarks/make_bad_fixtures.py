@@ -2,8 +2,8 @@
 
     python benchmarks/make_bad_fixtures.py [--out fixtures/bad]
 
-Every file is tiny and synthetic, and every one carries the same invented PHI (`PLANTED`), so the tests can prove
-that no error message, warning or log line ever quotes it. Cases too big to commit (a 100 MB line, a real
+Every file is tiny and synthetic, and every one (but the content-queue quirks, which keep their own) carries the
+same invented PHI (`PLANTED`), so the tests can prove that no error message, warning or log line ever quotes it. Cases too big to commit (a 100 MB line, a real
 64 MiB expansion) or that need the file system's help (symlink loops, unreadable and vanishing files) are made
 by the tests themselves at run time. The output is deterministic: running this again changes no byte.
 """
@@ -134,7 +134,48 @@ def build() -> dict[str, bytes]:
                            f'r3,"{PHI_TEXT}",x,extra,fields\nr4,"Join us for the 5K run!",facebook\n').encode()
     for name in ("empty.jsonl", "empty.csv", "empty.md", "empty.json"):
         files[name] = b""
+
+    # content-queue quirks (the rows fixtures/exports once carried; its files are well-formed now) --------------
+    files.update({name: text.encode() for name, text in SCHEDULER_QUIRKS.items()})
     return files
+
+
+# A scheduler's bulk CSV as people write it by hand: each file has one row that is read with a warning. Their own
+# PHI, not PLANTED: tests/test_sources_scheduler.py checks exactly what is read around the quirk.
+SCHEDULER_QUIRKS = {
+    # Hootsuite, no header: line 4 has unquoted commas in the message (columns B onwards read as the message)
+    "hootsuite-unquoted-commas.csv": (
+        '03/14/2025 09:00,"Join us Saturday for the Riverside Medical Center community health fair! Free blood '
+        'pressure checks, flu shots and cooking demos.",https://www.riversidemedical.example/events/health-fair\n'
+        "03/15/2025 12:30,Shout-out to our 4 West night nurses for their teamwork this week. You make Riverside proud!,\n"
+        '03/17/2025 16:45,"So happy for my patient Delphine Arceneaux in room 412 who was discharged yesterday after '
+        'her hip surgery!"\n'
+        "03/18/2025 08:15,Reminder for Okafor Brightwater: your cardiology follow-up is booked, call 555-0142 and "
+        "mention MRN 00739218,https://www.riversidemedical.example/contact\n"
+        '03/20/2025 10:00,"Our ""Walk with a Doc"" series returns in April,\nrain or shine."\n'
+    ),
+    # Sprout Social: line 5 schedules a post at 25:00
+    "sprout-bad-time.csv": (
+        "date,time_24hr,message_text,link_url,image_url,tags\n"
+        "04/02/2025,09:30,Our new Family Birthing Center opens May 1. Tours every Saturday!,"
+        "https://www.riversidemedical.example/birthing,https://cdn.riversidemedical.example/img/birthing.jpg,events\n"
+        '04/15/2025,13:00,"Thank you to the Environmental Services team: 10,000 rooms cleaned this quarter!",,,staff\n'
+        "04/16/2025,07:45,\"Get well soon to Harold Vesterby, 94, recovering in our cardiac ICU after Sunday's bypass. "
+        'From all of us: ""You\'ve got this, Harold!""",,,\n'
+        "04/18/2025,25:00,Questions about your bill? Our billing office is open weekdays.,,,billing\n"
+    ),
+    # Ayrshare: line 5's scheduleDate is "next week", not an ISO 8601 date-time
+    "ayrshare-bad-date.csv": (
+        "post,platforms,mediaUrls,scheduleDate\n"
+        '"Flu shot clinics are open this week at all Riverside locations, no appointment needed.","twitter, facebook",,'
+        "2025-10-06T14:00:00Z\n"
+        "Big thanks to Chef Ramon and our nutrition services team for the harvest lunch!,instagram,"
+        "https://cdn.riversidemedical.example/img/harvest.jpg,2025-10-08T17:30:00Z\n"
+        "Room 7 patient Gwendolyn Marchetti rang the bell today to celebrate her last chemo treatment!,facebook,,"
+        "2025-10-09T16:00:00Z\n"
+        "Welcome to our new residents!,linkedin,,next week\n"
+    ),
+}
 
 
 def main(argv: list[str] | None = None) -> None:

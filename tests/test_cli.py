@@ -216,6 +216,7 @@ def test_wheel_carries_the_rules(tmp_path):
     assert "phiscan/_data/rules/PHI101.yaml" in names
     assert "phiscan/_data/rules/context.yaml" in names
     assert "phiscan/_data/rules/packs/hipaa-safe-harbor.yaml" in names
+    assert "phiscan/py.typed" in names  # the Python API's types reach type checkers (PEP 561)
 
 
 def test_jobs_give_the_same_report(tmp_path):

@@ -1,4 +1,6 @@
-"""Bluesky repository CAR loader: posts with alt text, replies, quote-with-media, video, MST walk, damage, no atproto."""
+"""Bluesky repository CAR loader: posts with alt text, replies, quote-with-media, video, MST walk, damage; each read
+with atproto's compiled codec (libipld, the `phiscan[bluesky]` extra) and with the plain-Python one a plain install
+uses (phiscan.sources.dagcbor), which must give the same answers."""
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +16,8 @@ import pytest
 from phiscan.model import Post, ReadError
 from phiscan.sources import get_loader, load_inputs
 from phiscan.sources.base import LoadOptions, open_tree
-from phiscan.sources.bluesky import INSTALL_HINT, BlueskyCarLoader
+from phiscan.sources import dagcbor
+from phiscan.sources.bluesky import BlueskyCarLoader, codec
 
 ROOT = Path(__file__).resolve().parent.parent
 CAR = ROOT / "fixtures" / "exports" / "bluesky" / "repo.car"
@@ -94,8 +97,20 @@ def _post_blocks(blocks):
 
 
 # -- tests -------------------------------------------------------------------------------------------------------
-def test_fixture_posts_exactly():
-    pytest.importorskip("atproto")
+@pytest.fixture(params=["libipld", "plain"])
+def codec_in_use(request, monkeypatch):
+    """Which codec the loader decodes with: atproto's libipld, or the plain-Python one of a plain install
+    (`import atproto_core` failing, as it does without the extra; the test helpers still build with libipld)."""
+    if request.param == "libipld":
+        pytest.importorskip("atproto_core")
+        pytest.importorskip("libipld")
+    else:
+        monkeypatch.setitem(sys.modules, "atproto_core", None)
+        assert codec() is dagcbor
+    return request.param
+
+
+def test_fixture_posts_exactly(codec_in_use):
     posts, errors = _load(CAR)
     assert errors == []
     assert [p.id for p in posts] == [f"at://{DID}/app.bsky.feed.post/{r}" for r in RKEYS]
@@ -133,8 +148,7 @@ def test_fixture_posts_exactly():
         ("video", "Walkthrough of the MRI suite; a chart on the counter shows a patient label for Gwendolyn Reyes-Okafor")]
 
 
-def test_loader_directly_claim_and_zip(tmp_path):
-    pytest.importorskip("atproto")
+def test_loader_directly_claim_and_zip(tmp_path, codec_in_use):
     loader = get_loader("bluesky-car")
     assert isinstance(loader, BlueskyCarLoader)
     (tmp_path / "notes.car").write_bytes(b"\x00\x01 not a car at all")
@@ -158,16 +172,19 @@ def test_loader_directly_claim_and_zip(tmp_path):
     assert zposts[0].source.endswith("bsky-export.zip!export/repo.car")
 
 
-def test_missing_atproto_gives_clear_error(monkeypatch):
+def test_a_plain_install_reads_the_fixture_as_the_extra_does(monkeypatch):
+    """Without atproto (and so without libipld) the loader decodes in plain Python: no error, the same posts."""
+    with_extra = _load(CAR) if importlib.util.find_spec("libipld") and importlib.util.find_spec("atproto_core") else None
     monkeypatch.setitem(sys.modules, "atproto_core", None)  # makes `import atproto_core` fail
+    monkeypatch.setitem(sys.modules, "libipld", None)
     posts, errors = _load(CAR)
-    assert posts == []
-    assert len(errors) == 1 and errors[0].source.endswith("repo.car")
-    assert errors[0].message == INSTALL_HINT and "phiscan[bluesky]" in errors[0].message
+    assert errors == [] and [p.id for p in posts] == [f"at://{DID}/app.bsky.feed.post/{r}" for r in RKEYS]
+    if with_extra is not None:
+        assert posts == with_extra[0]
 
 
-def test_missing_record_block_loses_only_that_post(tmp_path):
-    pytest.importorskip("atproto")
+def test_missing_record_block_loses_only_that_post(tmp_path, codec_in_use):
+    pytest.importorskip("libipld")  # the test builds its file with it
     header, blocks = _split(CAR.read_bytes())
     posts_at = _post_blocks(blocks)
     drop = next(i for i, text in posts_at if text.startswith("So glad"))
@@ -180,8 +197,8 @@ def test_missing_record_block_loses_only_that_post(tmp_path):
     assert errors[0].source.endswith("repo.car")
 
 
-def test_corrupt_block_is_detected_by_its_cid(tmp_path):
-    pytest.importorskip("atproto")
+def test_corrupt_block_is_detected_by_its_cid(tmp_path, codec_in_use):
+    pytest.importorskip("libipld")  # the test builds its file with it
     header, blocks = _split(CAR.read_bytes())
     i = next(i for i, text in _post_blocks(blocks) if text.startswith("Take a tour"))
     cid, data = blocks[i]
@@ -194,8 +211,8 @@ def test_corrupt_block_is_detected_by_its_cid(tmp_path):
     assert errors[1].where == "record app.bsky.feed.post/3kph6pmiec222"
 
 
-def test_truncated_file_keeps_complete_blocks(tmp_path):
-    pytest.importorskip("atproto")
+def test_truncated_file_keeps_complete_blocks(tmp_path, codec_in_use):
+    pytest.importorskip("libipld")  # the test builds its file with it
     data = CAR.read_bytes()
     header, blocks = _split(data)
     # Move the MST nodes first (as a pre-order export would), then cut inside the last post block.
@@ -216,8 +233,8 @@ def test_truncated_file_keeps_complete_blocks(tmp_path):
     assert all(p.url for p in posts)
 
 
-def test_unreachable_posts_reported_without_rkey(tmp_path):
-    pytest.importorskip("atproto")
+def test_unreachable_posts_reported_without_rkey(tmp_path, codec_in_use):
+    pytest.importorskip("libipld")  # the test builds its file with it
     header, blocks = _split(CAR.read_bytes())
     import libipld
     kept = [b for b in blocks if not (isinstance(libipld.decode_dag_cbor(b[1]), dict) and "e" in libipld.decode_dag_cbor(b[1]))]
@@ -229,8 +246,8 @@ def test_unreachable_posts_reported_without_rkey(tmp_path):
     assert any(e.where.startswith("MST node ") and "missing" in e.message for e in errors)
 
 
-def test_malformed_record_loses_only_itself(tmp_path):
-    pytest.importorskip("atproto")
+def test_malformed_record_loses_only_itself(tmp_path, codec_in_use):
+    pytest.importorskip("libipld")  # the test builds its file with it
     good = {"$type": "app.bsky.feed.post", "text": "Cafeteria hours are extended this week", "createdAt": "2024-05-01T10:00:00Z"}
     bad = {"$type": "app.bsky.feed.post", "text": 42, "createdAt": "2024-05-02T10:00:00Z"}
     f = tmp_path / "small.car"
@@ -243,8 +260,7 @@ def test_malformed_record_loses_only_itself(tmp_path):
         ("record app.bsky.feed.post/3kbbbbbbbbb22", "post record has no string 'text'; record skipped")]
 
 
-def test_forced_on_non_car(tmp_path):
-    pytest.importorskip("atproto")
+def test_forced_on_non_car(tmp_path, codec_in_use):
     f = tmp_path / "export.car"
     f.write_bytes(b"\xff\xff\xff")
     posts, errors = _load(f, input_format="bluesky-car")
@@ -261,7 +277,7 @@ def test_fixture_builder_is_reproducible(tmp_path, monkeypatch):
     assert (tmp_path / "repo.car").read_bytes() == CAR.read_bytes()
 
 
-def test_a_car_on_disk_is_memory_mapped_and_one_in_a_zip_is_read(tmp_path):
+def test_a_car_on_disk_is_memory_mapped_and_one_in_a_zip_is_read(tmp_path, codec_in_use):
     """A big repository on disk is never copied into memory (only its block index is kept); a zip member
     has no file to map and is read whole. Both give the same posts (see the test above)."""
     import contextlib
@@ -284,3 +300,84 @@ def test_a_car_on_disk_is_memory_mapped_and_one_in_a_zip_is_read(tmp_path):
     assert on_disk.closed
     tposts, errors = _load(tarball)
     assert errors == [] and [p.id for p in tposts] == [p.id for p in _load(CAR)[0]]
+
+
+# -- the plain-Python codec against libipld -------------------------------------------------------------------
+def test_plain_codec_decodes_every_block_of_the_fixture_as_libipld_does():
+    libipld = pytest.importorskip("libipld")
+    data = CAR.read_bytes()
+    n, pos = dagcbor._varint(data, 0)
+    assert dagcbor.decode_dag_cbor(data[pos:pos + n]) == libipld.decode_dag_cbor(data[pos:pos + n])
+    header, blocks = _split(data)
+    assert len(blocks) > 10
+    for cid, block in blocks:
+        assert dagcbor.decode_dag_cbor(block) == libipld.decode_dag_cbor(block)
+        assert dagcbor.encode_cid(cid) == libipld.encode_cid(cid)
+    # a structure with every kind of value DAG-CBOR has
+    value = {"a": 1, "bb": [-1, -(2**64), 2**64 - 1, 1.5, True, False, None, b"\x00\xff", "Zoë ✓", {}],
+             "link": bytes([1, 0x71, 0x12, 0x20]) + bytes(range(32)), "ccc": {"nested": [[[]]]}}
+    encoded = libipld.encode_dag_cbor(value)
+    assert dagcbor.decode_dag_cbor(encoded) == libipld.decode_dag_cbor(encoded)
+    v0 = b"\x12\x20" + bytes(range(32))
+    assert dagcbor.encode_cid(v0) == libipld.encode_cid(v0) and dagcbor.encode_cid(v0).startswith("Qm")
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"\x01\x02", b"\xa1\x01\x02", b"\xf9\x3c\x00", b"\x9f\x01\xff", b"\xf7", b"\xc1\x01", b"\xd8\x2a\x42\x01\x02",
+    b"\xd8\x2a\x43\x00\x01\x02", b"\x62\xff\xfe", b"\x43\x01", b"\xa2\x61a\x01\x61a\x02", b"\xa2\x62bb\x01\x61a\x02",
+    b"\xf0", b"\xfb\x7f\xf8\x00\x00\x00\x00\x00\x00", b"\xfb\x7f\xf0\x00\x00\x00\x00\x00\x00", b"\x9b" + b"\xff" * 8,
+    b"\xbb" + b"\xff" * 8, b"\x5b" + b"\xff" * 8, b"\x82\x01", b"\xa1\x61", b"\xa2\x61a\x01", b"\xfa\x7f\xc0\x00\x00",
+], ids=lambda d: d.hex() or "empty")
+def test_plain_codec_rejects_what_libipld_rejects(data):
+    libipld = pytest.importorskip("libipld")
+    with pytest.raises(ValueError) as theirs:
+        libipld.decode_dag_cbor(data)
+    with pytest.raises(ValueError) as ours:
+        dagcbor.decode_dag_cbor(data)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_plain_codec_edges():
+    assert dagcbor.decode_dag_cbor(b"\xfa\x3f\x80\x00\x00") == 1.0  # a 32-bit float is accepted, as libipld does
+    assert dagcbor.decode_dag_cbor(b"\x18\x01") == 1
+    with pytest.raises(RecursionError):
+        dagcbor.decode_dag_cbor(b"\x81" * (dagcbor.MAX_DEPTH + 1) + b"\x01")
+    assert dagcbor.decode_dag_cbor(b"\x81" * dagcbor.MAX_DEPTH + b"\x01") is not None
+    for bad in (b"", b"junk", b"\x01q\x12\x20" + bytes(31)):
+        with pytest.raises(ValueError):
+            dagcbor.encode_cid(bad)
+
+
+def test_plain_codec_accepts_and_rejects_damaged_blocks_as_libipld_does():
+    """Thousands of seeded mutations of the fixture's blocks (bytes changed, cut, inserted): both codecs accept the
+    same ones with the same value, and reject the same ones (with ValueError, or RecursionError)."""
+    import random
+
+    libipld = pytest.importorskip("libipld")
+    _, blocks = _split(CAR.read_bytes())
+    rng = random.Random(14)
+
+    def outcome(decode, data):
+        try:
+            return "ok", decode(data)
+        except ValueError:
+            return "error", None
+        except RecursionError:
+            return "too deep", None
+
+    accepted = 0
+    for _ in range(3000):
+        data = bytearray(rng.choice(blocks)[1])
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(data)) if data else 0
+            op = rng.random()
+            if op < 0.6 and data:
+                data[i] = rng.randrange(256)
+            elif op < 0.8:
+                del data[i:]
+            else:
+                data.insert(i, rng.randrange(256))
+        theirs, ours = outcome(libipld.decode_dag_cbor, bytes(data)), outcome(dagcbor.decode_dag_cbor, bytes(data))
+        assert ours == theirs, bytes(data).hex()
+        accepted += theirs[0] == "ok"
+    assert 100 < accepted < 2900  # both kinds were tried

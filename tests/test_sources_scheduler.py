@@ -10,10 +10,17 @@ from phiscan.sources.generic import CsvLoader
 from phiscan.sources.scheduler import LOADERS
 from sources_helpers import EXPORTS, direct, errors_of, items, make_archive, posts_of, utc
 
+# fixtures/exports holds well-formed queues (the main job's first run reads them without a word); the rows people
+# get wrong by hand are in fixtures/bad (written by benchmarks/make_bad_fixtures.py)
+BAD = EXPORTS.parent / "bad"
+
 HOOT = EXPORTS / "hootsuite"
 MMDD = HOOT / "hootsuite_bulk_mmdd.csv"
 DDMM = HOOT / "hootsuite_bulk_ddmm.csv"
 SPROUT = EXPORTS / "sprout" / "sprout_bulk_schedule.csv"
+HOOT_QUIRKS = BAD / "hootsuite-unquoted-commas.csv"
+SPROUT_QUIRKS = BAD / "sprout-bad-time.csv"
+AYRSHARE_QUIRKS = BAD / "ayrshare-bad-date.csv"
 PUBLER = EXPORTS / "publer" / "publer_bulk.csv"
 AYRSHARE = EXPORTS / "ayrshare" / "ayrshare_bulk.csv"
 OKTOPOST = EXPORTS / "oktopost" / "oktopost_message_assets.csv"
@@ -27,11 +34,11 @@ def essence(p: Post) -> tuple:
 # ---------------------------------------------------------------------------------------------------- Hootsuite
 
 
-def test_hootsuite_mmdd_file_exact_posts():
-    result = items(MMDD)
+def test_hootsuite_unquoted_commas_exact_posts():
+    result = items(HOOT_QUIRKS)
     posts = posts_of(result)
-    assert [p.id for p in posts] == [f"hootsuite_bulk_mmdd.csv#{i}" for i in range(5)]
-    assert all(p.kind == "scheduled" and p.platform is None and p.source == str(MMDD) for p in posts)
+    assert [p.id for p in posts] == [f"hootsuite-unquoted-commas.csv#{i}" for i in range(5)]
+    assert all(p.kind == "scheduled" and p.platform is None and p.source == str(HOOT_QUIRKS) for p in posts)
     assert [p.created_at for p in posts] == [
         utc(2025, 3, 14, 9, 0), utc(2025, 3, 15, 12, 30), utc(2025, 3, 17, 16, 45), utc(2025, 3, 18, 8, 15), utc(2025, 3, 20, 10, 0)
     ]
@@ -49,8 +56,20 @@ def test_hootsuite_mmdd_file_exact_posts():
     assert posts[4].text == 'Our "Walk with a Doc" series returns in April,\nrain or shine.'
     assert [p.line for p in posts] == [1, 2, 3, 4, 5]
     assert errors_of(result) == [
-        ReadError(str(MMDD), "line 4", "record has 4 fields, expected at most 3 (unquoted commas?); columns B onwards read as the message")
+        ReadError(str(HOOT_QUIRKS), "line 4", "record has 4 fields, expected at most 3 (unquoted commas?); columns B onwards read as the message")
     ]
+
+
+def test_hootsuite_mmdd_export_is_well_formed():
+    """The bundled queue quotes its commas: the same posts as the hand-written file, without a warning."""
+    result = items(MMDD)
+    assert errors_of(result) == []
+    posts = posts_of(result)
+    assert [p.id for p in posts] == [f"hootsuite_bulk_mmdd.csv#{i}" for i in range(5)]
+    quirky = posts_of(items(HOOT_QUIRKS))
+    assert [(p.text, p.fields, p.created_at, p.line) for p in posts] == [(p.text, p.fields, p.created_at, p.line) for p in quirky]
+    assert posts[3].text == ("Reminder for Okafor Brightwater: your cardiology follow-up is booked, call 555-0142 "
+                             "and mention MRN 00739218")
 
 
 def test_hootsuite_ddmm_file_is_read_day_first():
@@ -135,10 +154,10 @@ def test_hootsuite_folder_sniffed_and_same_as_direct_and_zip(tmp_path):
 # ---------------------------------------------------------------------------------------------------- Sprout
 
 
-def test_sprout_exact_posts():
-    result = items(SPROUT)
+def test_sprout_bad_time_exact_posts():
+    result = items(SPROUT_QUIRKS)
     posts = posts_of(result)
-    assert [p.id for p in posts] == [f"sprout_bulk_schedule.csv#{i}" for i in range(4)]
+    assert [p.id for p in posts] == [f"sprout-bad-time.csv#{i}" for i in range(4)]
     assert [p.created_at for p in posts] == [utc(2025, 4, 2, 9, 30), utc(2025, 4, 15, 13, 0), utc(2025, 4, 16, 7, 45), None]
     assert posts[0].text == "Our new Family Birthing Center opens May 1. Tours every Saturday!"
     assert posts[0].fields == (("link", "https://www.riversidemedical.example/birthing"),)
@@ -150,8 +169,19 @@ def test_sprout_exact_posts():
     assert all(p.kind == "scheduled" for p in posts)
     # 25:00 is no time: reported, the message still scanned
     assert errors_of(result) == [
-        read_warning(str(SPROUT), "line 5", "date/time_24hr is not a valid MM/DD/YYYY HH:MM date-time; message scanned without a date")
+        read_warning(str(SPROUT_QUIRKS), "line 5", "date/time_24hr is not a valid MM/DD/YYYY HH:MM date-time; message scanned without a date")
     ]
+    assert [essence(p) for p in posts] == [essence(p) for p in posts_of(direct("sprout", SPROUT_QUIRKS))]
+
+
+def test_sprout_export_is_well_formed():
+    result = items(SPROUT)
+    assert errors_of(result) == []
+    posts = posts_of(result)
+    assert [p.id for p in posts] == [f"sprout_bulk_schedule.csv#{i}" for i in range(4)]
+    assert [p.created_at for p in posts] == [utc(2025, 4, 2, 9, 30), utc(2025, 4, 15, 13, 0), utc(2025, 4, 16, 7, 45),
+                                             utc(2025, 4, 18, 15, 0)]
+    assert [p.text for p in posts] == [p.text for p in posts_of(items(SPROUT_QUIRKS))]
     assert [essence(p) for p in posts] == [essence(p) for p in posts_of(direct("sprout", SPROUT))]
 
 
@@ -204,19 +234,30 @@ def test_publer_exact_posts():
                                ("comment", "Share your own story: call 555-0107"))
 
 
-def test_ayrshare_exact_posts():
-    result = items(AYRSHARE)
+def test_ayrshare_bad_date_exact_posts():
+    result = items(AYRSHARE_QUIRKS)
     posts = posts_of(result)
     assert [(p.id, p.platform, p.created_at) for p in posts] == [
-        ("ayrshare_bulk.csv#0", None, utc(2025, 10, 6, 14, 0)),  # twitter + facebook: no single platform
-        ("ayrshare_bulk.csv#1", "instagram", utc(2025, 10, 8, 17, 30)),
-        ("ayrshare_bulk.csv#2", "facebook", utc(2025, 10, 9, 16, 0)),
-        ("ayrshare_bulk.csv#3", "linkedin", None),
+        ("ayrshare-bad-date.csv#0", None, utc(2025, 10, 6, 14, 0)),  # twitter + facebook: no single platform
+        ("ayrshare-bad-date.csv#1", "instagram", utc(2025, 10, 8, 17, 30)),
+        ("ayrshare-bad-date.csv#2", "facebook", utc(2025, 10, 9, 16, 0)),
+        ("ayrshare-bad-date.csv#3", "linkedin", None),
     ]
     assert posts[1].media == (Media(uri="https://cdn.riversidemedical.example/img/harvest.jpg"),)
     assert posts[2].text == "Room 7 patient Gwendolyn Marchetti rang the bell today to celebrate her last chemo treatment!"
     assert errors_of(result) == [
-        read_warning(str(AYRSHARE), "line 5", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
+        read_warning(str(AYRSHARE_QUIRKS), "line 5", "scheduleDate is not an ISO 8601 date-time; post scanned without a date")
+    ]
+
+
+def test_ayrshare_export_is_well_formed():
+    result = items(AYRSHARE)
+    assert errors_of(result) == []
+    assert [(p.id, p.platform, p.created_at) for p in posts_of(result)] == [
+        ("ayrshare_bulk.csv#0", None, utc(2025, 10, 6, 14, 0)),
+        ("ayrshare_bulk.csv#1", "instagram", utc(2025, 10, 8, 17, 30)),
+        ("ayrshare_bulk.csv#2", "facebook", utc(2025, 10, 9, 16, 0)),
+        ("ayrshare_bulk.csv#3", "linkedin", utc(2025, 10, 13, 15, 0)),
     ]
 
 

@@ -23,9 +23,9 @@ def _config(ctx: click.Context, **overrides):
 
 
 def _scanner(cfg, cache: bool = False):
-    from .engine import Scanner
+    from .api import Scanner  # the Python API's scanner: the CLI scans exactly as a program using phiscan does
 
-    return Scanner.from_config(cfg, cache=cache)
+    return Scanner(cfg, cache=cache).engine
 
 
 def _reader_gone() -> None:

@@ -162,6 +162,47 @@ class Finding:
     justification: str | None = None  # why it is suppressed or baselined (the reason a person gave)
     created_at: str | None = None  # when the post was (or will be) published, ISO 8601, when known
 
+    def to_dict(self, redact: bool = False) -> dict[str, Any]:
+        """The finding as the JSON report writes it (`findings[]` of report version 1.0): the same keys in the
+        same order, severity as its name (`"high"`), tuples as lists, and `fingerprint`. Fields that only the
+        engine uses (`index`, `context`) are left out. `redact=True` gives what the report writes under
+        `--redact`: the evidence masked, and the disclosed date and the evidence masked where the message or the
+        explanation repeat them (the fingerprint, a hash, stays)."""
+        if redact:
+            from .masking import mask, redact_finding
+
+            d = redact_finding(self).to_dict()
+            d["evidence"] = mask(self.evidence, self.entity)
+            return d
+        return {
+            "rule": self.rule,
+            "rule_name": self.rule_name,
+            "severity": str(self.severity),
+            "confidence": self.confidence,
+            "post_id": self.post_id,
+            "source": self.source,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "evidence": self.evidence,
+            "entity": self.entity,
+            "policies": list(self.policies),
+            "message": self.message,
+            "explanation": self.explanation,
+            "disclosed": self.disclosed,
+            "signals": list(self.signals),
+            "platform": self.platform,
+            "account": self.account,
+            "url": self.url,
+            "status": self.status,
+            "justification": self.justification,
+            "fingerprint": self.fingerprint,
+        }
+
     @property
     def fingerprint(self) -> str:
         """A hash of what was found and how it was said, never of where: the key of baselines and SARIF.

@@ -12,34 +12,13 @@ SCHEMA_VERSION = "1.0"
 
 
 def finding_dict(f: Finding, redact: bool) -> dict:
-    return {
-        "rule": f.rule,
-        "rule_name": f.rule_name,
-        "severity": str(f.severity),
-        "confidence": f.confidence,
-        "post_id": f.post_id,
-        "source": f.source,
-        "field": f.field,
-        "start": f.start,
-        "end": f.end,
-        "line": f.line,
-        "column": f.column,
-        "end_line": f.end_line,
-        "end_column": f.end_column,
-        "evidence": mask(f.evidence, f.entity) if redact else f.evidence,
-        "entity": f.entity,
-        "policies": list(f.policies),
-        "message": f.message,
-        "explanation": f.explanation,
-        "disclosed": f.disclosed,
-        "signals": list(f.signals),
-        "platform": f.platform,
-        "account": f.account,
-        "url": f.url,
-        "status": f.status,
-        "justification": f.justification,
-        "fingerprint": f.fingerprint,
-    }
+    """A finding of the report: `Finding.to_dict` (the Python API's form is the report's, by construction).
+    Under --redact the finding has been through `redact_finding` already (`ScanResult.transform`): only the
+    evidence is left to mask."""
+    d = f.to_dict()
+    if redact:
+        d["evidence"] = mask(f.evidence, f.entity)
+    return d
 
 
 def summary(result: ScanResult, fail_on: str) -> dict:

@@ -2,8 +2,9 @@
 
 Format facts relied on (see FORMATS.md and the AT Protocol repository spec):
 - CARv1: a varint-prefixed DAG-CBOR header `{"version": 1, "roots": [commit CID]}`, then blocks, each
-  `varint(length) + CID + DAG-CBOR data`. Blocks are decoded with the optional `atproto` package's codec
-  (`libipld`); without it the loader reports that `phiscan[bluesky]` is needed.
+  `varint(length) + CID + DAG-CBOR data`. Blocks are decoded with the optional `atproto` package's compiled
+  codec (`libipld`, `pip install 'phiscan[bluesky]'`) when it is installed, else with `dagcbor`, the same decoder
+  in plain Python (slower, the same answers): a plain install reads Bluesky exports too.
 - The root commit `{"did", "data": MST root CID, ...}` names the account (a DID). Record keys live only in the Merkle
   Search Tree: a node is `{"l": subtree CID | null, "e": [{"p": shared prefix length, "k": key suffix bytes,
   "v": record CID, "t": subtree CID | null}]}`; keys are `<collection>/<rkey>`, prefix-compressed within a node.
@@ -31,7 +32,6 @@ from .generic import parse_time
 
 PLATFORM = "bluesky"
 POST_TYPE = "app.bsky.feed.post"
-INSTALL_HINT = "reading Bluesky CAR files needs the optional atproto package: pip install 'phiscan[bluesky]'"
 # What converting one malformed record can raise (out-of-range timestamps raise OverflowError or OSError).
 _RECORD_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
 _MAX_NODES = 5_000_000  # guard against cyclic or absurd trees
@@ -275,24 +275,28 @@ def _post(rec: dict, *, did: str | None, rkey: str | None, cid: bytes, car: _Car
     )
 
 
+def codec() -> Any:
+    """The DAG-CBOR codec: atproto's compiled libipld (`phiscan[bluesky]`) when installed, else plain Python."""
+    try:
+        import atproto_core  # noqa: F401  (the optional dependency that brings the codec)
+        import libipld
+    except ImportError:
+        from . import dagcbor as libipld
+    return libipld
+
+
 class BlueskyCarLoader:
     """Loads the posts of a Bluesky repository export (CAR)."""
 
     name = "bluesky-car"
-    description = "Bluesky repository export (.car): app.bsky.feed.post records with alt text (needs phiscan[bluesky])"
+    description = "Bluesky repository export (.car): app.bsky.feed.post records with alt text"
 
     def claim(self, tree: Tree, entries: list[Entry], forced: bool = False) -> list[Entry]:
         return [e for e in entries
                 if (forced and e.suffix == ".car") or (e.suffix not in _NOT_CAR and _looks_like_car(e.head(1100)))]
 
     def load(self, tree: Tree, entries: list[Entry], options: LoadOptions) -> Iterator[Item]:
-        try:
-            import atproto_core  # noqa: F401  (the optional dependency that brings the codec)
-            import libipld
-        except ImportError:
-            for e in entries:
-                yield ReadError(e.display, "", INSTALL_HINT)
-            return
+        libipld = codec()
         for e in entries:
             yield from self._load_file(e, libipld)
 
