@@ -211,7 +211,7 @@ def test_pre_commit_hook_honours_the_project_baseline(tmp_path):
     result = _run_hook(repo)
     # everything baselined but the suppression without a reason (PHI901), which no baseline accepts
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 findings (1 at or above medium), 1 suppressed, 3 baselined" in result.stdout
+    assert "1 finding (1 at or above medium), 1 suppressed, 3 baselined" in result.stdout
     assert "PHI901 suppression-without-reason" in result.stdout
 
 
