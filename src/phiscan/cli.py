@@ -522,8 +522,9 @@ def rules():
 @rules.command("list")
 @click.pass_context
 def rules_list(ctx):
-    """List every rule with its severity and title."""
+    """List every rule with the severities it can give and its title."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     scanner_rules = _load_rules_only(ctx)
@@ -531,8 +532,17 @@ def rules_list(ctx):
     for c in ("code", "name", "severity", "title"):
         table.add_column(c)
     for r in scanner_rules:
-        table.add_row(r.code, r.name, str(r.severity), r.title)
+        table.add_row(r.code, escape(r.name), f"up to {r.max_severity}", escape(r.title))
     Console().print(table)
+
+
+def _severity_range(rule) -> str:
+    """'severity up to high; low, medium or high by context': what the rule's ladder can really give, not its
+    `severity` field."""
+    sevs = [str(s) for s in rule.severities]
+    if len(sevs) < 2:
+        return f"severity {rule.max_severity}"
+    return f"severity up to {rule.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
 
 
 @rules.command("show")
@@ -556,7 +566,7 @@ def rules_show(ctx, code):
     cfg = Config.load(ctx.obj.get("config"))
     packs = load_packs(rules_dir() / "packs", cfg.packs, cfg.pack_files)
     con = Console()
-    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  (severity up to {r.severity})")
+    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({_severity_range(r)})")
     for head, key in (("What it catches", "what"), ("Why it matters", "why"), ("Example", "example"), ("Write instead", "instead")):
         con.print(f"\n[bold]{head}[/]\n  {escape(r.docs[key])}")
     refs = [(p, ref) for p in packs for ref in p.refs(r.code)]

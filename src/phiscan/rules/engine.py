@@ -40,6 +40,21 @@ class Rule:
     path: str
     phase: int = 0  # 1: direct identifiers, 2: places and rooms, 3: dates and late rules; 0: from the entities
 
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """The severities this rule can really give, lowest first: those of its levels (a level's severity may
+        raise or lower the `severity` field), and `severity` itself only where a span can fall through every
+        level (no level without a `when`) or the rule has no ladder (composite and reply rules)."""
+        found = {Severity.parse(lvl["severity"]) for lvl in self.levels if lvl.get("severity") != "drop"}
+        if not self.levels or all(lvl.get("when") for lvl in self.levels):
+            found.add(self.severity)
+        return tuple(sorted(found))
+
+    @property
+    def max_severity(self) -> Severity:
+        """The highest severity the rule can give ("severity up to high")."""
+        return max(self.severities, default=self.severity)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "name": self.name, "title": self.title, "message": self.message, "type": self.type,
