@@ -55,3 +55,138 @@ def test_rule_severities_come_from_the_levels(tmp_path: Path):
     assert load_rule_file(f).severities == (Severity.LOW, Severity.HIGH)
     f.write_text(text)  # the last level has no `when`: the field is never reached
     assert load_rule_file(f).severities == (Severity.MEDIUM,) and load_rule_file(f).max_severity == Severity.MEDIUM
+
+
+# -- composite rules: one finding per identifier ------------------------------------------------------------
+
+PILEUP = ("Pileup on I-81 last night: the retired fire chief from Cedar Hollow, his wife and @cedarhollowfd's captain all "
+          "came to our trauma bay, a 67-year-old with a crushed pelvis")
+
+
+def _findings(scanner, text, **post):
+    from phiscan.model import Post
+
+    return [f for _, fs in scanner.scan([Post(id="t", text=text, **post)]) for f in fs]
+
+
+def _overlapping_pairs(findings):
+    return [(a.rule, a.evidence, b.rule, b.evidence) for i, a in enumerate(findings) for b in findings[i + 1:]
+            if a.field == b.field and a.start < b.end and b.start < a.end]
+
+
+def test_pileup_gives_one_finding_per_identifier_and_the_handle_once(scanner):
+    fs = _findings(scanner, PILEUP)
+    got = sorted((f.rule, f.evidence, str(f.severity)) for f in fs)
+    assert got == [
+        ("PHI102", "@cedarhollowfd", "medium"),
+        ("PHI201", "67-year-old", "medium"),
+        ("PHI201", "I-81", "medium"),
+        ("PHI201", "last night", "medium"),
+        ("PHI201", "the retired fire chief from Cedar Hollow", "medium"),
+    ]
+    assert _overlapping_pairs(fs) == []  # no low finding of a signal under its PHI201 finding, no handle twice
+
+
+def test_composite_explanation_names_the_combination(scanner):
+    chief = next(f for f in _findings(scanner, PILEUP) if f.evidence.startswith("the retired fire chief"))
+    assert "signals that together point to one patient: age, occupation or role, place, time; this one: occupation or role, place" in chief.explanation
+    assert chief.signals == ("age", "date", "place:prep", "place:road", "quasi:occupation")
+
+
+def test_overlapping_signals_are_one_finding_over_the_whole_stretch(scanner):
+    text = "Long night: the I-84 pileup sent us a 16-year-old quarterback from Fenwick Falls, and we are all praying for him"
+    fs = _findings(scanner, text)
+    assert sorted((f.rule, f.evidence) for f in fs) == [
+        ("PHI201", "16-year-old quarterback from Fenwick Falls"), ("PHI201", "the I-84 pileup")]
+    assert "this one: age, occupation or role, place" in next(f for f in fs if "quarterback" in f.evidence).explanation
+
+
+def test_composite_rule_cases_report_no_text_twice(scanner, ruleset):
+    """PHI201-204 over their own cases: no two findings of a post overlap."""
+    from phiscan.sources.generic import parse_time
+
+    for code in ("PHI201", "PHI202", "PHI203", "PHI204"):
+        for case in ruleset.get(code).cases:
+            fs = _findings(scanner, case["text"], created_at=parse_time(case.get("created_at")),
+                           reply_to_author=case.get("reply_to_author"), account_type=case.get("account"))
+            assert _overlapping_pairs(fs) == [], (code, case["text"])
+
+
+# -- the safer rewrite -----------------------------------------------------------------------------------------
+
+def _f(text, evidence, entity, severity="high", rule="PHI101", field="text", nth=0):
+    from phiscan.model import Finding
+
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(evidence, start + 1)
+    return Finding(rule=rule, rule_name="r", severity=Severity.parse(severity), confidence=0.9, post_id="p", source="s",
+                   field=field, start=start, end=start + len(evidence), evidence=evidence, message="m", explanation="e",
+                   entity=entity)
+
+
+def test_rewrite_takes_the_surname_beside_a_masked_first_name():
+    from phiscan.rewrite import suggest_rewrite
+
+    text = "Meet Rosalind Whitaker: she walked out of our ICU today."
+    assert suggest_rewrite(text, [_f(text, "Rosalind", "PERSON")]) == "Meet <NAME>: she walked out of our ICU today."
+    text = "So proud of Mr. Oyelaran Tobi, back on his feet"  # a title before, an unknown surname after
+    assert suggest_rewrite(text, [_f(text, "Oyelaran", "PERSON")]) == "So proud of <NAME>, back on his feet"
+
+
+def test_rewrite_replaces_findings_of_every_severity_and_bare_old_ages():
+    from phiscan.rewrite import suggest_rewrite
+
+    text = "Back home at 94 after the Harlow Creek flood, and our garden club says hi"
+    low = _f(text, "Harlow Creek", "LOCATION", severity="low", rule="PHI113")
+    assert suggest_rewrite(text, [low]) == "Back home at <AGE 90+> after the <PLACE> flood, and our garden club says hi"
+    text = "Beds at 95 percent today, and Mr. Abara is 91 years old"  # a share is not an age
+    assert suggest_rewrite(text, [_f(text, "Mr. Abara", "PERSON"), _f(text, "91 years old", "AGE", rule="PHI104")]) == (
+        "Beds at 95 percent today, and <NAME> is <AGE 90+>")
+
+
+def test_rewrite_drops_the_writers_tie_to_the_patient():
+    from phiscan.rewrite import suggest_rewrite
+
+    text = "my pt dmitri finally got extubated this morning"
+    fs = [_f(text, "dmitri", "PERSON"), _f(text, "this morning", "DATE", "medium", "PHI103")]
+    assert suggest_rewrite(text, fs) == "A patient finally got extubated <DATE>"
+    text = "So proud of my pt's daughter Keisha Brant, who called 555-0134 every night"
+    fs = [_f(text, "Keisha Brant", "PERSON"), _f(text, "555-0134", "PHONE", rule="PHI108")]
+    assert suggest_rewrite(text, fs) == "So proud of a patient's daughter <NAME>, who called <PHONE> every night"
+
+
+def test_rewrite_merges_placeholders_and_keeps_articles_sane():
+    from phiscan.rewrite import suggest_rewrite
+
+    text = "his wife and @pinecrestfd's captain came in, an 67-year-old with a crushed pelvis"
+    fs = [_f(text, "@pinecrestfd", "HANDLE", "medium", "PHI102"), _f(text, "pinecrestfd's captain", "QUASI", "low", "PHI120"),
+          _f(text, "67-year-old", "AGE", "medium", "PHI201")]
+    assert suggest_rewrite(text, fs) == "his wife and <DETAIL> came in, an <AGE> with a crushed pelvis"
+    text = "Thinking of Ana Lucia tonight, an Ridgeway girl"
+    fs = [_f(text, "Ana", "PERSON"), _f(text, "Lucia", "PERSON", "low"), _f(text, "Ridgeway", "LOCATION", "medium", "PHI113")]
+    assert suggest_rewrite(text, fs) == "Thinking of <NAME> tonight, a <PLACE> girl"
+
+
+def test_check_rewrite_leaks_no_identifier(scanner):
+    """End to end, as `check` builds it: nothing a finding points at survives the rewrite."""
+    from phiscan.rewrite import suggest_rewrite
+
+    for text in (PILEUP, "Meet Rosalind Whitaker: at 94 she walked out of our ICU after a month on the vent. So proud of my pt!",
+                 "Shoutout to bed 3, Mr. Bashir, for cheering me on through his IV today."):
+        fs = _findings(scanner, text)
+        out = suggest_rewrite(text, fs)
+        for f in fs:
+            assert f.evidence not in out, (f.rule, f.evidence, out)
+        for word in ("Whitaker", " 94 ", "my pt", "cedarhollowfd", "<HANDLE><", "> <DETAIL>"):
+            assert word not in out, (word, out)
+
+
+def test_check_json_carries_the_rewrite():
+    text = "Meet Rosalind Whitaker: at 94 she walked out of our ICU after a month on the vent. So proud of my pt!"
+    r = run("check", "--format", "json", "--text", text)
+    doc = json.loads(r.output)
+    assert r.exit_code == 1
+    assert doc["rewrite"] == "Meet <NAME>: at <AGE 90+> she walked out of our ICU after a month on the vent. So proud of a patient!"
+    assert json.loads(run("check", "--format", "json", "--redact", "--text", text).output)["rewrite"] is None
+    assert json.loads(run("check", "--format", "json", "--text", "Flu shots are free at every clinic this week.").output)["rewrite"] is None

@@ -133,9 +133,24 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
         result.add(p, fs)
     findings = result.findings
     if fmt == "json":
-        from .reporters import get_reporter
+        import io
+        import json as _json
 
-        get_reporter("json").render(result, scanner.rules, sys.stdout, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+        from .reporters import get_reporter
+        from .reporters.json_report import dump_indented
+
+        buf = io.StringIO()
+        get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
+        doc = _json.loads(buf.getvalue())
+        # the safer rewrite, as the text output shows it; it quotes the post, so never with --redact
+        if not cfg.redact and any(f.field == "text" for f in findings):
+            from .rewrite import suggest_rewrite
+
+            doc["rewrite"] = suggest_rewrite(text, list(findings))
+        else:
+            doc["rewrite"] = None
+        dump_indented(doc, sys.stdout)
+        sys.stdout.write("\n")
     else:
         from .reporters.check import render_check
 
