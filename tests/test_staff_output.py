@@ -190,3 +190,87 @@ def test_check_json_carries_the_rewrite():
     assert doc["rewrite"] == "Meet <NAME>: at <AGE 90+> she walked out of our ICU after a month on the vent. So proud of a patient!"
     assert json.loads(run("check", "--format", "json", "--redact", "--text", text).output)["rewrite"] is None
     assert json.loads(run("check", "--format", "json", "--text", "Flu shots are free at every clinic this week.").output)["rewrite"] is None
+
+
+# -- authorizations, visible ------------------------------------------------------------------------------------
+
+STORY = "Meet Teodora Vasquez-Ruiz, a retired school librarian who walked out with a new aortic valve after her surgery on March 4."
+
+
+@pytest.fixture
+def registry(tmp_path):
+    f = tmp_path / "auth.yaml"
+    f.write_text(
+        "authorizations:\n"
+        "  - id: AUTH-2025-114\n    patient: Teodora Vasquez-Ruiz\n    scope: [facebook, instagram]\n    expires: 2099-06-30\n"
+        "  - id: AUTH-2024-007\n    patient: Harold Brenneman\n    scope: [all]\n    expires: 2024-12-31\n"
+    )
+    return f
+
+
+@pytest.fixture
+def posts(tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text(
+        json.dumps({"id": "p1", "text": STORY, "platform": "facebook", "created_at": "2025-05-01T10:00:00Z"}) + "\n"
+        + json.dumps({"id": "p2", "text": "Harold Brenneman went home today after his hip surgery, so proud of him!",
+                      "platform": "x", "created_at": "2025-02-01T10:00:00Z"}) + "\n")
+    return src
+
+
+def test_text_report_shows_authorized_findings_and_the_authorization_id(posts, registry):
+    r = run("scan", str(posts), "--authorizations", str(registry), "--no-cache")
+    assert r.exit_code == 1  # p2's authorization has expired
+    out = r.output
+    name = out.index("'Teodora Vasquez-Ruiz'")
+    assert out.index("authorized (reported, not failing): covered by authorization AUTH-2025-114", name) < out.index("HIGH", name)
+    assert "still blocking: authorization AUTH-2024-007 expired on 2024-12-31" in out
+    assert ("Authorized (covered by a patient's written authorization: reported, not failing): AUTH-2025-114 (3 findings)"
+            in out)
+    assert "Harold Brenneman\n" not in out.split("Summary")[1]  # the registry's names are not printed
+
+
+def test_html_report_shows_the_authorization_id(posts, registry, tmp_path):
+    out = tmp_path / "r.html"
+    run("scan", str(posts), "--authorizations", str(registry), "--no-cache", "--format", "html", "-o", str(out))
+    page = out.read_text()
+    assert page.count('<dt>Authorization</dt><dd><code class="authorization">AUTH-2025-114</code>: covered') == 3
+    assert ('<code class="authorization">AUTH-2024-007</code>: does not cover this post, still blocking '
+            "(authorization AUTH-2024-007 expired on 2024-12-31)") in page
+
+
+def test_check_platform_lets_a_scoped_authorization_apply(registry):
+    def check(*extra):
+        r = run("check", "--text", STORY, "--format", "json", "--authorizations", str(registry), *extra)
+        doc = json.loads(r.output)
+        return r.exit_code, {(f["rule"], f["status"], f["justification"]) for f in doc["findings"] if f["rule"] == "PHI101"}
+
+    assert check("--platform", "Facebook") == (0, {("PHI101", "authorized", "covered by authorization AUTH-2025-114")})
+    assert check() == (1, {("PHI101", "open", "authorization AUTH-2025-114 is limited to facebook, instagram and the post's platform is unknown")})
+    assert check("--platform", "tiktok") == (1, {("PHI101", "open", "authorization AUTH-2025-114 does not cover tiktok (scope: facebook, instagram)")})
+    text = run("check", "--text", STORY, "--authorizations", str(registry), "--platform", "instagram")
+    assert text.exit_code == 0 and "authorized: covered by authorization AUTH-2025-114" in text.output
+
+
+def test_authorization_ids_read_what_consent_writes():
+    from dataclasses import replace
+
+    from phiscan.consent import authorization_ids
+
+    f = _f("Meet Ana", "Ana", "PERSON")
+    assert authorization_ids(replace(f, status="authorized", justification="covered by authorization Form 114 B")) == ("Form 114 B",)
+    both = "authorization A 1 expired on 2024-12-31; authorization B-2 does not cover x (scope: facebook)"
+    assert authorization_ids(replace(f, justification=both)) == ("A 1", "B-2")
+    assert authorization_ids(replace(f, status="suppressed", justification="authorization on file")) == ()
+    assert authorization_ids(f) == ()
+
+
+def test_readme_documents_the_registry_format():
+    from phiscan.consent import KEYS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Patient authorizations", 1)[1].split("\n## ", 1)[0]
+    for key in KEYS:
+        assert f"{key}:" in section, key  # in the YAML example
+    assert "id,patient,post_id,scope,expires,note" in section  # the CSV header
+    assert "--platform" in section and "PHI106" in section and "expired on" in section

@@ -93,10 +93,12 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 @click.option("--text", "text", help="The post text to check.")
 @click.option("--created-at", help="When the post is (or will be) published, to resolve 'yesterday' and 'last night'.")
 @click.option("--reply-to", "reply_to", help="The @handle or name of the person the post replies to.")
+@click.option("--platform", help="Where the post goes (x, facebook, instagram, ...): an authorization scoped to "
+                                 "platforms covers the post only there.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @scan_options
 @click.pass_context
-def check(ctx, file, text, created_at, reply_to, fmt, **opts):
+def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
     from .model import Post, ScanResult
 
@@ -127,7 +129,9 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
         from .sources.generic import parse_time  # the loaders' module: imported only when needed
 
         when = parse_time(created_at)
-    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
+    platform = platform.strip().lower() or None if platform else None
+    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to,
+                platform=platform)
     result = ScanResult(sources=1)
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
