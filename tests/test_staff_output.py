@@ -274,3 +274,11 @@ def test_readme_documents_the_registry_format():
         assert f"{key}:" in section, key  # in the YAML example
     assert "id,patient,post_id,scope,expires,note" in section  # the CSV header
     assert "--platform" in section and "PHI106" in section and "expired on" in section
+
+
+def test_rewrite_leaves_a_cue_word_alone():
+    from phiscan.rewrite import suggest_rewrite
+
+    text = "Whiteboard: rm 4B - D. Okonkwo - NPO"
+    fs = [_f(text, "Whiteboard", "CUE", "medium", "PHI203"), _f(text, "rm 4B", "ROOM", rule="PHI105"), _f(text, "D. Okonkwo", "PERSON")]
+    assert suggest_rewrite(text, fs) == "Whiteboard: <ROOM> - <NAME> - NPO"

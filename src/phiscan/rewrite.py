@@ -21,6 +21,9 @@ PLACEHOLDER = {
     "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
 }
 OVER_89 = "<AGE 90+>"
+# findings on words that are no identifier: the cue of a photo or gossip rule ("whiteboard", "guess who"), whose
+# identifiers have findings of their own
+NOT_IDENTIFIERS = {"CUE", "POST", "SUPPRESSION"}
 # how a placeholder is read aloud, for "a"/"an": <AGE> is "an age", <NAME> "a name"
 _VOWEL_SOUND = re.compile(r"<[AEIOU]")
 
@@ -47,7 +50,7 @@ def identifying_spans(text: str, findings: list[Finding]) -> list[_Cut]:
     """What the rewrite replaces: (start, end, placeholder) over `text`, sorted, none overlapping."""
     cuts: list[_Cut] = []
     for f in findings:
-        if f.field != "text" or not (0 <= f.start < f.end <= len(text)):
+        if f.field != "text" or not (0 <= f.start < f.end <= len(text)) or f.entity in NOT_IDENTIFIERS:
             continue
         value = PLACEHOLDER.get(f.entity or "", "<PHI>")
         if f.entity == "AGE" and (f.rule == "PHI104" or _age_over_89(text[f.start:f.end])):
