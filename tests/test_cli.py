@@ -32,7 +32,10 @@ def test_check_phi_exits_1_and_shows_rule_policy_and_rewrite():
     r = run("check", "--text", PHI)
     assert r.exit_code == 1
     assert "PHI106" in r.output and "164.514(b)(2)(i)(H)" in r.output
-    assert "Safer rewrite" in r.output and "<RECORD NUMBER>" in r.output and "<NAME>" in r.output
+    assert "Safer rewrite" in r.output and "<RECORD NUMBER>" in r.output
+    # issue 14: "my pt" is the writer's tie to the patient; with the name it becomes "a patient"
+    rewrite = r.output.split("Safer rewrite", 1)[1]
+    assert "A patient finally got extubated" in rewrite and "dmitri" not in rewrite and "my pt" not in rewrite
 
 
 def test_check_reads_stdin_and_file(tmp_path):

@@ -109,10 +109,12 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
                    "2025-03-14T18:00, 'March 14 2025 6pm', '14 March 2025', 14/03/2025 ... (default: now, which "
                    "the output says).")
 @click.option("--reply-to", "reply_to", help="The @handle or name of the person the post replies to.")
+@click.option("--platform", help="Where the post goes (x, facebook, instagram, ...): an authorization scoped to "
+                                 "platforms covers the post only there.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @scan_options
 @click.pass_context
-def check(ctx, file, text, created_at, reply_to, fmt, **opts):
+def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
     from .model import Post, ScanResult
 
@@ -150,7 +152,9 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
         when = _now()
     cfg = _config(ctx, **_overrides(**opts))
     scanner = _scanner(cfg)
-    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to)
+    platform = platform.strip().lower() or None if platform else None
+    post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to,
+                platform=platform)
     result = ScanResult(sources=1)
     for p, fs in scanner.scan([post]):
         result.add(p, fs)
@@ -171,6 +175,13 @@ def check(ctx, file, text, created_at, reply_to, fmt, **opts):
             get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
             doc = json.loads(buf.getvalue())
             doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
+            # the safer rewrite, as the text output shows it; it quotes the post, so never with --redact
+            if not cfg.redact and any(f.field == "text" for f in findings):
+                from .rewrite import suggest_rewrite
+
+                doc["rewrite"] = suggest_rewrite(text, list(findings))
+            else:
+                doc["rewrite"] = None
             dump_indented(doc, sys.stdout)
             sys.stdout.write("\n")
         else:
@@ -636,8 +647,9 @@ def rules():
 @rules.command("list")
 @click.pass_context
 def rules_list(ctx):
-    """List every rule with its severity and title."""
+    """List every rule with the severities it can give and its title."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     scanner_rules = _load_rules_only(ctx)
@@ -645,8 +657,17 @@ def rules_list(ctx):
     for c in ("code", "name", "severity", "title"):
         table.add_column(c)
     for r in scanner_rules:
-        table.add_row(r.code, r.name, str(r.severity), r.title)
+        table.add_row(r.code, escape(r.name), f"up to {r.max_severity}", escape(r.title))
     Console().print(table)
+
+
+def _severity_range(rule) -> str:
+    """'severity up to high; low, medium or high by context': what the rule's ladder can really give, not its
+    `severity` field."""
+    sevs = [str(s) for s in rule.severities]
+    if len(sevs) < 2:
+        return f"severity {rule.max_severity}"
+    return f"severity up to {rule.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
 
 
 @rules.command("show")
@@ -670,7 +691,7 @@ def rules_show(ctx, code):
     cfg = Config.load(ctx.obj.get("config"))
     packs = load_packs(rules_dir() / "packs", cfg.packs, cfg.pack_files)
     con = Console()
-    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  (severity up to {r.severity})")
+    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({_severity_range(r)})")
     for head, key in (("What it catches", "what"), ("Why it matters", "why"), ("Example", "example"), ("Write instead", "instead")):
         con.print(f"\n[bold]{head}[/]\n  {escape(r.docs[key])}")
     refs = [(p, ref) for p in packs for ref in p.refs(r.code)]

@@ -1,6 +1,7 @@
 """Authorizations: official accounts publish patient stories with the patient's written authorization.
 
-A registry (YAML or CSV) lists authorizations; each covers a patient (by name) or a post (by id):
+A registry (YAML or CSV; the format is documented for users in README.md, "Patient authorizations") lists
+authorizations; each covers a patient (by name) or a post (by id):
 
     authorizations:
       - id: AUTH-2025-114            # the authorization form's id
@@ -30,6 +31,22 @@ from .model import Finding, Post
 from .yamlio import load_yaml
 
 NEVER_COVERED = {"PHI106", "PHI107", "PHI901"}
+COVERED = "covered by authorization "  # the justification of an authorized finding: COVERED + the id
+# the reasons `Authorization.problem` gives, each naming the id (which may hold spaces)
+_ID_IN = re.compile(r"(?:^|; )authorization (.+?) (?:expired on |does not cover |is limited to )")
+
+
+def authorization_ids(f: Finding) -> tuple[str, ...]:
+    """The ids of the authorizations a finding's status speaks of: the one that covers it (status
+    `authorized`), or those that name the patient but do not cover the post (expired, out of scope), whose
+    reasons are in the justification of a finding left open. Reporters show them; never any patient's name."""
+    if not f.justification:
+        return ()
+    if f.status == "authorized":
+        return (f.justification[len(COVERED):],) if f.justification.startswith(COVERED) else ()
+    if f.status != "open":
+        return ()
+    return tuple(dict.fromkeys(_ID_IN.findall(f.justification)))
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ class Registry:
             if f.status != "open" or f.rule in NEVER_COVERED:
                 out.append(f)
             elif valid:
-                out.append(replace(f, status="authorized", justification=f"covered by authorization {valid[0].id}"))
+                out.append(replace(f, status="authorized", justification=COVERED + valid[0].id))
             else:
                 out.append(replace(f, justification="; ".join(p for a in covering if (p := a.problem(post, today)))))
         return out
@@ -95,8 +112,11 @@ def _parse_date(value, where: str) -> date | None:
         raise ConfigError(f"{where}: 'expires' must be a date like 2026-06-30, not {str(value)[:20]!r}") from None
 
 
+KEYS = ("id", "patient", "post_id", "scope", "expires", "note")  # of an entry; README.md documents each
+
+
 def _entry(rec: dict, where: str) -> Authorization:
-    known = {"id", "patient", "post_id", "scope", "expires", "note"}
+    known = set(KEYS)
     unknown = set(rec) - known
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})")

@@ -362,6 +362,7 @@ class HtmlReporter:
         details.append(("Where", f"{esc(f.field)}, characters {f.start}–{f.end}"))
         if f.disclosed:
             details.append(("Discloses", esc(f.disclosed)))
+        details += _authorization_details(f)
         if f.explanation:
             details.append(("Why flagged", esc(_scrub(f.explanation, f, redact))))
         if f.justification and f.status in ("suppressed", "baselined"):
@@ -513,3 +514,18 @@ def inventory_section(result: ScanResult) -> list[str]:
                 [(esc(e.source), esc(e.where), esc(e.message)) for e in ordered_errors(result.warnings)])
     P.append("</section>")
     return P
+
+
+def _authorization_details(f: Finding) -> list[tuple[str, str]]:
+    """The authorization a finding's status speaks of: the id that covers it, or why one that names the
+    patient does not (expired, another platform). Ids and reasons only: never the patient's name."""
+    from ..consent import authorization_ids
+
+    ids = authorization_ids(f)
+    if not ids:
+        return []
+    codes = ", ".join(f'<code class="authorization">{esc(a)}</code>' for a in ids)
+    if f.status == "authorized":
+        return [("Authorization", f"{codes}: covered by the patient's written authorization (reported, not failing)")]
+    return [("Authorization", f"{codes}: does not cover this post, still blocking ({esc(f.justification or '')})")]
+

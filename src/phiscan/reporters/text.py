@@ -33,6 +33,10 @@ class TextReporter:
             console.print(f"       {ev!r}: {f.message}", markup=False)
             if f.policies:
                 console.print("       policy: " + "; ".join(f.policies), markup=False)
+            if f.status == "authorized":
+                console.print(f"       authorized (reported, not failing): {f.justification}", markup=False)
+            elif f.status == "open" and f.justification:  # an authorization names the patient but does not cover the post
+                console.print(f"       still blocking: {f.justification}", markup=False)
         if summary.findings > len(shown):
             console.print(f"... and {summary.findings - len(shown)} more findings (use --format json for all)")
         table = Table(title="Summary", show_edge=False)
@@ -50,6 +54,10 @@ class TextReporter:
             accounts[a or "-"] += n
         if len(accounts) > 1:
             console.print("By account: " + ", ".join(f"{a}: {n}" for a, n in accounts.most_common()), markup=False)
+        authorized = _authorizations(result)
+        if authorized:
+            console.print("Authorized (covered by a patient's written authorization: reported, not failing): "
+                          + ", ".join(f"{a} ({plural(n, 'finding')})" for a, n in sorted(authorized.items())), markup=False)
         for f in result.ordered("suppressed", key=lambda f: (f.source, f.line or 0, f.column or 0, f.rule)):  # listed without evidence: the reason is what a reviewer checks
             where = f"{f.source}" + (f":{f.line}" if f.line else "")
             console.print(f"suppressed {f.rule} {f.rule_name}  {where}  reason: {f.justification}", markup=False)
@@ -93,6 +101,18 @@ def make_console(**kw):
             raise BrokenPipeError
 
     return _Console(**kw)
+
+
+def _authorizations(result: ScanResult) -> Counter:
+    """Authorization id -> how many findings it covers."""
+    from ..consent import authorization_ids
+
+    out: Counter = Counter()
+    for f in result.all():
+        if f.status == "authorized":
+            for a in authorization_ids(f):
+                out[a] += 1
+    return out
 
 
 def top_findings(result: ScanResult, top: int) -> list[Finding]:

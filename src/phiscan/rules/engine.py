@@ -40,6 +40,21 @@ class Rule:
     path: str
     phase: int = 0  # 1: direct identifiers, 2: places and rooms, 3: dates and late rules; 0: from the entities
 
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        """The severities this rule can really give, lowest first: those of its levels (a level's severity may
+        raise or lower the `severity` field), and `severity` itself only where a span can fall through every
+        level (no level without a `when`) or the rule has no ladder (composite and reply rules)."""
+        found = {Severity.parse(lvl["severity"]) for lvl in self.levels if lvl.get("severity") != "drop"}
+        if not self.levels or all(lvl.get("when") for lvl in self.levels):
+            found.add(self.severity)
+        return tuple(sorted(found))
+
+    @property
+    def max_severity(self) -> Severity:
+        """The highest severity the rule can give ("severity up to high")."""
+        return max(self.severities, default=self.severity)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "name": self.name, "title": self.title, "message": self.message, "type": self.type,
@@ -72,6 +87,7 @@ class Context:
     judge: Any = None  # the classify.judge.Judge that made it (its thresholds)
 
     verdicts: list = dataclasses.field(default_factory=list)
+    absorbed: set = dataclasses.field(default_factory=set)  # id() of span verdicts a composite finding reports
 
     @property
     def identifiable(self) -> bool:
@@ -202,6 +218,8 @@ class RuleSet:
                 out.extend(_composite(rule, ctx, list(out)))
             elif rule.type == "reply":
                 out.extend(_reply(rule, ctx))
+        if ctx.absorbed:  # one finding per identifier: what a composite reports is not reported again
+            out[:] = [v for v in out if id(v) not in ctx.absorbed]
         return out
 
 
@@ -283,9 +301,82 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
     total = len(set(names)) + len(cue_hits)
     if n_anchor < spec.get("min_anchors", 1) or total < spec.get("min_signals", 2):
         return []
-    why = "signals that combine: " + ", ".join(sorted({n.replace(":", " ") for n in names} | {f"{c} words" for c in cue_hits}))
     sig = tuple(sorted(set(names) | set(cue_hits)))
-    return [Verdict(rule, sp, rule.severity, why, signals=sig) for sp in sorted(members, key=lambda s: s.start)]
+    combination = sorted({_signal_label(n) for n in names} | {f"{c} words" for c in cue_hits})
+    out = []
+    idents, redundant = _identifiers(rule, members, verdicts, ctx.a.text)
+    ctx.absorbed.update(id(v) for v in redundant)
+    for ident, parts in idents:
+        own = sorted({_signal_label(_signal_name(m)) for m in parts})
+        why = f"signals that together point to one patient: {', '.join(combination)}; this one: {', '.join(own)}"
+        out.append(Verdict(rule, ident, rule.severity, why, signals=sig))
+    return out
+
+
+SIGNAL_LABEL = {"quasi:occupation": "occupation or role", "quasi:relationship": "relationship to a known person",
+                "quasi:condition": "rare condition", "quasi:feature": "distinctive feature", "quasi:family": "family situation",
+                "quasi:group": "small group", "quasi:age_role": "age and role in an event", "quasi:event": "recognisable event",
+                "age": "age", "date": "time", "mrn": "record number", "id": "ID number", "person": "name", "hashtag": "name hashtag",
+                "room": "room", "handle": "handle"}
+
+
+def _signal_label(name: str) -> str:
+    """A signal in words, for explanations: 'quasi:occupation' -> 'occupation or role', 'place:prep' -> 'place'."""
+    if name in SIGNAL_LABEL:
+        return SIGNAL_LABEL[name]
+    head = name.split(":")[0]
+    return "place" if head == "place" else SIGNAL_LABEL.get(head, name.replace(":", " "))
+
+
+def _identifiers(rule: Rule, members: list[Span], verdicts: list[Verdict], text: str) -> tuple[list[tuple[Span, list[Span]]], list[Verdict]]:
+    """The identifiers a composite rule reports, one finding each, and the span verdicts they make redundant.
+
+    Members that overlap ("16-year-old", "16-year-old quarterback from Millbrook High", "Millbrook High") are
+    one stretch of text, reported once over the whole of it; a span verdict of this severity or lower inside or
+    across that stretch (the place's own low finding, a low handle) is folded in and made redundant. A member
+    that overlaps another identifier reported at this severity or higher (a name, a handle) is that finding's
+    to report: it still counts as a signal, gets no finding of its own, and its own lower verdicts (the low
+    indirect-identifier finding of "cedarhollowfd's captain" under "@cedarhollowfd") are redundant too."""
+    own = {(m.start, m.end) for m in members}
+    spanned = [v for v in verdicts if v.rule.type == "span"]
+    blockers = [v for v in spanned
+                if v.severity > rule.severity or (v.severity == rule.severity and (v.span.start, v.span.end) not in own)]
+    free, redundant = [], []
+    for m in members:
+        over = [b for b in blockers if m.overlaps(b.span)]
+        if not over:
+            free.append(m)
+            continue
+        top = max(b.severity for b in over)
+        redundant += [v for v in spanned if (v.span.start, v.span.end) == (m.start, m.end) and all(v is not b for b in over) and v.severity <= top]
+    foldable = [v for v in spanned if v.severity <= rule.severity and not any(v.span.overlaps(b.span) for b in blockers)]
+    out: list[tuple[Span, list[Span]]] = []
+    for group in _chains(free):
+        s, e = group[0].start, max(m.end for m in group)
+        grown = True
+        while grown:  # fold in lower findings that reach across the stretch's edges
+            grown = False
+            for v in foldable:
+                if v.span.start < e and s < v.span.end and (v.span.start < s or v.span.end > e):
+                    s, e, grown = min(s, v.span.start), max(e, v.span.end), True
+        redundant += [v for v in foldable if s <= v.span.start and v.span.end <= e]
+        main = next((m for m in group if m.entity == "QUASI"), group[0])
+        out.append((dataclasses.replace(main, start=s, end=e, text=text[s:e]), group))
+    return out, redundant
+
+
+def _chains(spans: list[Span]) -> list[list[Span]]:
+    """Spans grouped into runs of overlapping ones, in text order."""
+    groups: list[list[Span]] = []
+    end = -1
+    for sp in sorted(spans, key=lambda x: (x.start, -x.end)):
+        if groups and sp.start < end:
+            groups[-1].append(sp)
+            end = max(end, sp.end)
+        else:
+            groups.append([sp])
+            end = sp.end
+    return groups
 
 
 def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
