@@ -45,7 +45,7 @@ def test_ids_that_look_like_markup_or_emoji_codes_print_literally(tmp_path):
     for line, (pid, _) in enumerate(rows, 1):
         assert f"{src}:{line} [{pid}]  text:" in r.output, pid
     by_account = next(l for l in r.output.splitlines() if l.startswith("By account: "))
-    assert sorted(by_account[len("By account: "):].split(", ")) == ["[bold]ops: 4", "acct[/]: 4", "nurse:smile:: 4"]
+    assert sorted(by_account[len("By account: "):].split(", ")) == ["[bold]ops: 3", "acct[/]: 3", "nurse:smile:: 3"]  # the undated relative date is low
 
 
 def test_read_errors_name_a_bracketed_path_literally(tmp_path):

@@ -35,7 +35,7 @@ RECORDS = [
      "text": "So proud of my pt Cornelius Abernathy, walked the whole hallway today after his hip surgery. MRN 66104729"},
     {"id": "b2", "platform": "x", "account": "lakeside_care",
      "text": "Blood drive this Friday in the main lobby, 8am to 2pm. Walk-ins welcome!"},
-    {"id": "c1", "platform": "instagram", "account": "lakeside_kids",
+    {"id": "c1", "platform": "instagram", "account": "lakeside_kids", "created_at": "2025-05-03T02:00:00Z",
      "text": "Prayers for little Philippa in PICU tonight <script>alert(1)</script>"},
 ]
 

@@ -311,13 +311,22 @@ class NameDetector:
             w = m.group(1)
             if any(o.overlaps(span("PERSON", m, t, 0, "", "")) for o in out) or w.lower() in NOT_NAMES:
                 continue
-            if is_surname(w) and not is_common_word(w, 4.5) or not is_common_word(w, 2.5):
+            if is_drug_like(w):
+                continue
+            # an upper-case word after an initial is a surname only when the lexicon says so ("R. FEMORAL" is not)
+            if is_surname(w) and not is_common_word(w, 4.5) or (not w.isupper() and not is_common_word(w, 2.5)):
                 add(span("PERSON", m, t, 0.6, self.name, "an initial and a surname", pattern="initial_last"))
         for m in UPPER_WORD.finditer(t):  # "TERRENCE GOT THE CALL", "SOLBERG" on a label
             w = m.group(0)
             if any(o.start <= m.start() < o.end for o in out) or w.lower() in NOT_NAMES or is_drug_like(w):
                 continue
-            if (is_first_name(w) or is_surname(w)) and not is_common_word(w, 3.6):
+            if len(w) < 4:
+                continue  # "PAP", "LUL", "HO": upper-case shorthand far more often than names
+            # in upper-case writing every word is upper case: there only a first name counts ("PATIENT TERRENCE"),
+            # a surname-only word ("FICK") is as likely a term
+            s0, e0 = a.sentence(m.start())
+            shouting = sum(ch.isupper() for ch in t[s0:e0]) > 0.6 * max(1, sum(ch.isalpha() for ch in t[s0:e0]))
+            if (is_first_name(w) or (is_surname(w) and not shouting)) and not is_common_word(w, 3.6):
                 add(span("PERSON", m, t, 0.5, self.name, "an upper-case first name or surname", pattern="lexicon"))
         for m in CAP_WORD.finditer(t):
             w = m.group(0)

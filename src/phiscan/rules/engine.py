@@ -133,6 +133,8 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             return False
         if key == "profile" and not (ctx.profile_match(sp) & set(val)):
             return False
+        if key == "dated" and (ctx.post.created_at is not None) != val:
+            return False
         if key == "identifiable" and ctx.identifiable != val:
             return False
         if key == "reply_author":
