@@ -739,6 +739,30 @@ def train(corpus, output, validate_sets, folds):
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. A non-local one needs --allow-remote and --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free one).")
+@click.option("--allow-remote", is_flag=True, help="Allow listening on a non-local address (with --token).")
+@click.option("--token", envvar="PHISCAN_SERVE_TOKEN", help="Access token every request must carry (16+ characters); env PHISCAN_SERVE_TOKEN.")
+@scan_options
+@click.pass_context
+def serve(ctx, host, port, allow_remote, token, **opts):
+    """A local web page for staff: check a draft, read the rule library. Needs: pip install 'phiscan[web]'."""
+    try:
+        import flask  # noqa: F401
+    except ImportError:
+        raise click.UsageError("the web page needs Flask: pip install 'phiscan[web]'")
+    from .web import check_bind, serve as run
+
+    check_bind(host, allow_remote, token)  # refused before anything loads
+    cfg = _config(ctx, **_overrides(**opts))
+    try:
+        run(cfg, host=host, port=port, token=token, allow_remote=allow_remote,
+            ready=lambda url: click.echo(f"phiscan serve: open {url} (Ctrl-C to stop)", err=True))
+    except OSError as exc:
+        raise click.ClickException(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}")
+
+
+@main.command()
 def formats():
     """List the input formats phiscan reads."""
     from .sources import REGISTRY
