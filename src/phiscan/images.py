@@ -60,7 +60,6 @@ def available() -> bool:
         try:
             from PIL import Image
 
-            Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # Pillow's own guard, as a second line
             try:
                 import pillow_heif  # type: ignore[import-not-found]
 
@@ -81,14 +80,16 @@ def _open(data: bytes):
     Image = _PIL
     import warnings
 
-    try:
+    saved = Image.MAX_IMAGE_PIXELS
+    try:  # `open` reads the header only; the size is checked below, before any pixel is decoded
+        Image.MAX_IMAGE_PIXELS = None
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"image over {MAX_IMAGE_PIXELS} pixels; not read (a decompression bomb limit)", refused=True) from None
     except Exception as exc:  # truncated, not an image, a format Pillow lacks
         raise ImageError(UNREADABLE) from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
     w, h = img.size
     if w * h > MAX_IMAGE_PIXELS:
         raise ImageError(f"image of {w} x {h} pixels is over the limit of {MAX_IMAGE_PIXELS} pixels; not read "
