@@ -180,3 +180,19 @@ def test_without_pillow_images_are_listed_as_not_read_with_the_way_to_turn_it_on
     inventory: list = []
     list(load_inputs([str(queue)], options=LoadOptions(), inventory=inventory))
     assert {r.source: r.status for r in inventory}[str(queue / "photo.jpg")] == "skipped"
+
+
+def test_x_archive_photo_in_tweets_media_is_read_with_its_tweet(tmp_path: Path):
+    import shutil
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "exports" / "x-archive"
+    d = tmp_path / "x-archive"
+    shutil.copytree(fixture, d)
+    (d / "data" / "tweets_media").mkdir()
+    gps_photo(d / "data" / "tweets_media" / "1700000000000000104-F5nicuLounge1.jpg", comment=None)
+    data = report(str(d))
+    assert [(f["rule"], f["post_id"], f["field"], f["evidence"]) for f in data["findings"] if f["rule"] in ("PHI115", "PHI116")] == [
+        ("PHI115", "1700000000000000104", "media[0].exif_gps", "40.71, -74.01"),
+        ("PHI116", "1700000000000000104", "media[0].exif_serial", "4C0F12345")]
+    inv = {r["source"]: r["status"] for r in data["summary"]["inventory"]}
+    assert inv[str(d / "data" / "tweets_media" / "1700000000000000104-F5nicuLounge1.jpg")] == "scanned"

@@ -28,8 +28,12 @@ class Pictures:
         self.container, self.member = container, member
         self.by_name = {e.name.lower(): e for e in entries}
         self.by_base: dict[str, list[Entry]] = {}
+        self.by_tail: dict[str, list[Entry]] = {}  # every trailing part of each path: "b/c.jpg" of "a/b/c.jpg"
         for e in entries:
             self.by_base.setdefault(PurePosixPath(e.name).name.lower(), []).append(e)
+            parts = e.name.lower().split("/")
+            for i in range(len(parts)):
+                self.by_tail.setdefault("/".join(parts[i:]), []).append(e)
         self.used: set[int] = set()
         self.read: dict[int, list[tuple[str, str]] | ReadError | str] = {}
 
@@ -44,9 +48,14 @@ class Pictures:
         if not path:
             return None
         hit = self.by_name.get(path)
-        if hit is None:
-            ends = [e for n, e in self.by_name.items() if n.endswith("/" + path) or path.endswith("/" + n)]
-            hit = ends[0] if len(ends) == 1 else None
+        parts = path.split("/")
+        if hit is None and len(parts) > 1:  # the uri is a path from a folder above or below the tree's top
+            got = self.by_tail.get(path)
+            if got and len(got) == 1:
+                hit = got[0]
+            else:
+                tails = [self.by_name["/".join(parts[i:])] for i in range(1, len(parts) - 1) if "/".join(parts[i:]) in self.by_name]
+                hit = tails[0] if tails else None
         base = PurePosixPath(path).name
         if hit is None and post.id:
             got = self.by_base.get(f"{post.id}-{base}".lower())  # X: tweets_media/<tweet id>-<name>
