@@ -196,3 +196,22 @@ def test_x_archive_photo_in_tweets_media_is_read_with_its_tweet(tmp_path: Path):
         ("PHI116", "1700000000000000104", "media[0].exif_serial", "4C0F12345")]
     inv = {r["source"]: r["status"] for r in data["summary"]["inventory"]}
     assert inv[str(d / "data" / "tweets_media" / "1700000000000000104-F5nicuLounge1.jpg")] == "scanned"
+
+
+def test_png_caption_is_scanned_as_a_text_field(tmp_path: Path):
+    from PIL.PngImagePlugin import PngInfo
+
+    d = tmp_path / "queue"
+    d.mkdir()
+    info = PngInfo()
+    info.add_text("Description", "Rm 9 Jorvik Quenby fall")
+    Image.new("RGB", (32, 32)).save(d / "board.png", pnginfo=info)
+    data = report(str(d))
+    assert [(f["rule"], f["field"], f["evidence"]) for f in data["findings"] if f["rule"] == "PHI105"] == [
+        ("PHI105", "media[0].png_description", "Rm 9")]
+
+
+def test_images_ocr_is_a_clear_usage_error_until_ocr_is_built(queue: Path):
+    res = scan("--images", "ocr", str(queue))
+    assert res.exit_code == 2
+    assert "--images ocr: text in images (OCR) is not available yet; use --images metadata" in res.output
