@@ -26,7 +26,7 @@ PHI = "my pt Ximena Oduya got extubated this morning, MRN 73310946"
 MRN = (PHI.index("73310946"), PHI.index("73310946") + 8)
 SECRET = "Quillon Bratavy, bed 14, MRN 48813077"  # planted in every damaged file: must never be quoted
 SECRETS = ("Quillon", "Bratavy", "48813077")
-IMAGE = "image: image scanning not available yet"
+IMAGE = "image: cannot be read as an image (damaged, truncated or not an image)"  # fake image bytes (issue 18)
 BAD_MD_TAIL = b"\xff\xfe caf\xe9\n"
 BAD_MD = b"---\nplatform: x\n---\n" + SECRET.encode() + b" " + BAD_MD_TAIL
 
@@ -448,7 +448,7 @@ def test_markdown_shows_skipped_inputs_warnings_and_counts(mixed):
     from phiscan.reporters.markdown import md_inline
 
     d = md_inline(str(mixed))
-    assert skipped == f"| Source | Reason |\n|---|---|\n| {d}/photo.png | image: image scanning not available yet |"
+    assert skipped == f"| Source | Reason |\n|---|---|\n| {d}/photo.png | {IMAGE} |"
     assert f"| {d}/empty.csv |  | empty file; nothing to scan |" in out
     assert f"| {d}/queue.csv | line 2 | column A is not a valid MM/DD/YYYY date; message scanned without a date |" in out
 
@@ -458,7 +458,7 @@ def test_html_has_an_inventory_section(mixed):
     section = out.split('<section id="inventory"', 1)[1].split("</section>", 1)[0]
     for key, n in (("scanned", 2), ("partial", 0), ("skipped", 1), ("error", 1)):
         assert f'<dd id="inputs-{key}">{n}</dd>' in section
-    assert f"<tr><td>{mixed}/photo.png</td><td>image: image scanning not available yet</td></tr>" in section
+    assert f"<tr><td>{mixed}/photo.png</td><td>{IMAGE}</td></tr>" in section
     assert f"<tr><td>{mixed}/queue.csv</td><td>line 2</td><td>column A is not a valid MM/DD/YYYY date; message scanned without a date</td></tr>" in section
     assert f"<td>{mixed}/empty.csv</td>" in out.split('<section id="errors"', 1)[1].split("</section>", 1)[0]
 

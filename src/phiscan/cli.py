@@ -241,7 +241,8 @@ def input_opts(f):
     return f
 
 
-def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since, baseline_file=None):
+def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since, baseline_file=None,
+              images="metadata"):
     """Load the inputs and scan them: (result, scanner). Read errors are in result.errors. Findings in the
     baseline file, when one is given, are set apart as they come (`result.baselined`)."""
     from .model import ReadError, ScanResult
@@ -274,7 +275,7 @@ def _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs,
     warnings: list[ReadError] = []
     inventory: list = []  # every input and entry, what became of it (InputRecord)
     options = LoadOptions(text_column=text_column, encoding=encoding, max_text_chars=cfg.max_text_chars,
-                          debug=bool(ctx.obj and ctx.obj.get("debug")))
+                          debug=bool(ctx.obj and ctx.obj.get("debug")), images=images)
     # Which input each post in flight came from, and how many posts each input gave once it is read whole:
     # results come back in input order, so an interrupted scan can say how many inputs were scanned completely
     # (with workers, the reader runs ahead of the scan).
@@ -352,19 +353,23 @@ def _echo_errors(errors, warnings=()) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
 @click.option("--baseline", "baseline", type=click.Path(dir_okay=False),
               help="Baseline file of accepted findings (see `phiscan baseline`): report only findings not in it.")
+@click.option("--images", "images", type=click.Choice(["off", "metadata", "ocr"]), default="metadata", show_default=True,
+              help="What is read of images beside posts: nothing, their metadata (EXIF GPS, time, serial, captions), or also their text (OCR).")
 @input_opts
 @scan_options
 @click.pass_context
-def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding, quiet, jobs, changed_since, **opts):
+def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding, quiet, jobs, changed_since, images, **opts):
     """Scan files, folders and exports (txt/md, JSONL, CSV, social media archives).
 
     Exit codes: 0 no open finding at or above --fail-on; 1 at least one; 2 usage, configuration or read
     errors. Suppressed and baselined findings are counted, never failing."""
     from .reporters import get_reporter
 
+    if images == "ocr":
+        raise click.UsageError("--images ocr: text in images (OCR) is not available yet; use --images metadata")
     cfg = _config(ctx, **_overrides(**opts), baseline=baseline)
     result, scanner = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since,
-                                baseline_file=cfg.baseline)
+                                baseline_file=cfg.baseline, images=images)
     reporter = get_reporter(fmt)
     redact = cfg.redact if cfg.redact is not None else bool(getattr(reporter, "redact_default", False))
     try:
@@ -760,6 +765,45 @@ def serve(ctx, host, port, allow_remote, token, **opts):
             ready=lambda url: click.echo(f"phiscan serve: open {url} (Ctrl-C to stop)", err=True))
     except OSError as exc:
         raise click.ClickException(f"--host {host} --port {port}: cannot listen: {exc.strerror or exc}")
+
+
+@main.command()
+@click.argument("images_in", metavar="IMAGE...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--output-dir", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the copies (created if missing); each keeps its file name.")
+def strip(images_in, out_dir):
+    """Write copies of images without their metadata (EXIF GPS, time, serials, XMP, IPTC, comments).
+
+    The originals are left as they are. Exit codes: 0 every image copied; 2 some could not be (each is named)."""
+    from . import images as im
+
+    if not im.available():
+        raise click.UsageError(f"strip needs Pillow: {im.INSTALL_HINT}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for src in images_in:
+        p = Path(src)
+        try:
+            if p.stat().st_size > im.MAX_IMAGE_BYTES:
+                raise im.ImageError(f"image larger than {im.MAX_IMAGE_BYTES} bytes; not read (a safety limit)")
+            data, _ = im.strip(p.read_bytes())
+        except OSError as exc:
+            failed += 1
+            click.echo(f"phiscan: error: {src}: cannot read: {exc.strerror or exc.__class__.__name__}", err=True)
+            continue
+        except im.ImageError as exc:
+            failed += 1
+            click.echo(f"phiscan: error: {src}: {exc.message}", err=True)
+            continue
+        dest = out / p.name
+        if dest.resolve() == p.resolve():
+            failed += 1
+            click.echo(f"phiscan: error: {src}: the copy would overwrite the original; choose another --output-dir", err=True)
+            continue
+        dest.write_bytes(data)
+        click.echo(f"{src} -> {dest}")
+    sys.exit(2 if failed else 0)
 
 
 @main.command()

@@ -23,7 +23,7 @@ from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 
 # Entity kinds whose spans compete for the same text: the more specific wins ("Pinecrest Bluff" after "from"
 # is a place, not a PERSON; an MRN is not a phone number).
-PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
+PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "GPS": 10, "DEVICE_ID": 10, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
             "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1, "DESCRIPTION": 0}
 # descriptions may contain other spans ("the grain bin accident near Wendover"): they never displace one
 OVERLAPPING = ("QUASI", "DESCRIPTION")

@@ -18,7 +18,7 @@ from .model import Finding
 PLACEHOLDER = {
     "PERSON": "<NAME>", "HASHTAG": "<NAME HASHTAG>", "HANDLE": "<HANDLE>", "DATE": "<DATE>", "AGE": "<AGE>",
     "ROOM": "<ROOM>", "MRN": "<RECORD NUMBER>", "ID": "<ID NUMBER>", "PHONE": "<PHONE>", "EMAIL": "<EMAIL>",
-    "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
+    "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "GPS": "<GPS>", "DEVICE_ID": "<DEVICE ID>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
 }
 OVER_89 = "<AGE 90+>"
 # findings on words that are no identifier: the cue of a photo or gossip rule ("whiteboard", "guess who"), whose

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .base import Detector
+from .exif import ExifDetector
 from .names import NameDetector
 from .patterns import AgeDetector, ContactDetector, DateDetector, IdDetector, RoomDetector, ZipDetector
 from .places import PlaceDetector
@@ -21,6 +22,7 @@ def default_detectors() -> list[Detector]:
         PlaceDetector(),
         QuasiDetector(),
         DescriptionDetector(),
+        ExifDetector(),
     ]
 
 

@@ -184,6 +184,10 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
         for e in [e for e in remaining if _hidden(e.name)]:
             tally.skip(e.display, "member", "hidden file", container)
         remaining = [e for e in remaining if not _hidden(e.name)]
+    from . import media as _media
+
+    pictures = _media.Pictures(tree, [e for e in remaining if _media.is_image(e)], options, tally, container, member)
+    remaining = [e for e in remaining if not _media.is_image(e)]
     archives: list[Entry] = []
     if not tree.single_file and not input_format:  # an archive in a folder is read as if named alone
         archives = [e for e in remaining if e.suffix in ARCHIVE_SUFFIXES]
@@ -208,6 +212,10 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
                     _attribute(tally, tree, item)
                     yield item
                     continue
+                item, image_errors = pictures.attach(item)
+                for err in image_errors:
+                    _attribute(tally, tree, err)
+                yield from image_errors
                 post, cut = cap_post(item, options.max_text_chars)
                 for err in cut:
                     _attribute(tally, tree, err)
@@ -229,6 +237,13 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
                 tally.lost.add(e.display)
                 tally.rec(e.display).reason = tally.rec(e.display).reason or err.message
             yield err
+    for item in pictures.rest():  # images no post named: each is an item of its own (a content queue's photos)
+        if isinstance(item, ReadError):
+            _attribute(tally, tree, item)
+            yield item
+            continue
+        tally.post(item, container)
+        yield item
     exports = _exports(claims)
     for e in remaining:
         why = _skip_reason(e, tree, exports)
@@ -285,7 +300,7 @@ def _skip_reason(e: Entry, tree: Tree, exports: list[tuple[str, set[str], bool]]
     suffix = e.suffix
     parts = PurePosixPath(e.name).parts
     if suffix in IMAGE_SUFFIXES:
-        return "image: image scanning not available yet"
+        return "image (SVG drawing or icon): not scanned"
     if suffix in MEDIA_SUFFIXES:
         return {".pdf": "PDF document: not scanned (no PDF reader yet)",
                 ".css": "style sheet of an export's HTML viewer: holds no posts"}.get(suffix, "video or audio: not scanned")

@@ -461,6 +461,7 @@ class LoadOptions:
     encoding: str | None = None
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # see cap_post
     debug: bool = False  # a loader's internal error prints its traceback (it may quote the file)
+    images: str = "metadata"  # off, metadata, ocr: what is read of images beside posts (see phiscan.images)
 
     @property
     def max_line_bytes(self) -> int:
