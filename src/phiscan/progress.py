@@ -49,7 +49,7 @@ def count_posts(paths: Sequence[str], input_format: str | None = None, stop: Cal
     """How many posts the inputs hold, when that can be counted without reading them as the loaders do; None
     when it cannot (an input in another format, an input that cannot be opened) or when `stop()` says so.
     Inputs are matched to loaders the way `sources.load_inputs` does, so each file is counted as what it is read as."""
-    from .sources import REGISTRY, SKIP_SUFFIXES, get_loader
+    from .sources import SKIP_SUFFIXES, claim_entries
     from .sources.base import InputError, open_tree
 
     total = 0
@@ -59,15 +59,7 @@ def count_posts(paths: Sequence[str], input_format: str | None = None, stop: Cal
                 return None
             tree = open_tree(path)
             remaining = list(tree.entries)
-            loaders = [get_loader(input_format)] if input_format else REGISTRY
-            for loader in loaders:
-                if not remaining:
-                    break
-                claimed = loader.claim(tree, remaining, forced=bool(input_format))
-                if not claimed:
-                    continue
-                ids = {id(e) for e in claimed}
-                remaining = [e for e in remaining if id(e) not in ids]
+            for loader, claimed, remaining in claim_entries(tree, remaining, input_format):
                 counter = _COUNTERS.get(loader.name)
                 if counter is None:
                     return None  # a format whose posts only its loader can count

@@ -164,6 +164,21 @@ def _attribute(tally: _Tally, tree: Tree, e: ReadError) -> None:
         tally.error(e, e.source, kind, container)
 
 
+def claim_entries(tree, entries: list, input_format: str | None = None):
+    """Each loader (the one named, else the registry's in order) claims what it reads of `entries`: yields
+    (loader, its entries, the entries still unclaimed) for every loader that claimed something. The scan and
+    the progress bar's count share it, so they never disagree on which loader reads a file."""
+    remaining = list(entries)
+    for loader in [get_loader(input_format)] if input_format else REGISTRY:
+        if not remaining:
+            return
+        claimed = loader.claim(tree, remaining, forced=bool(input_format))
+        if claimed:
+            ids = {id(e) for e in claimed}
+            remaining = [e for e in remaining if id(e) not in ids]
+            yield loader, claimed, remaining
+
+
 def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally: _Tally) -> Iterator[Item]:
     container = _container_of(tree)
     member = "member" if tree.kind in ("zip", "tar") else "file"
@@ -192,16 +207,8 @@ def _load_tree(tree: Tree, input_format: str | None, options: LoadOptions, tally
     if not tree.single_file and not input_format:  # an archive in a folder is read as if named alone
         archives = [e for e in remaining if e.suffix in ARCHIVE_SUFFIXES]
         remaining = [e for e in remaining if e.suffix not in ARCHIVE_SUFFIXES]
-    loaders = [get_loader(input_format)] if input_format else REGISTRY
     claims: list[tuple[str, list[Entry]]] = []  # what each platform loader claimed: where its exports are
-    for loader in loaders:
-        if not remaining:
-            break
-        claimed = loader.claim(tree, remaining, forced=bool(input_format))
-        if not claimed:
-            continue
-        ids = {id(e) for e in claimed}
-        remaining = [e for e in remaining if id(e) not in ids]
+    for loader, claimed, remaining in claim_entries(tree, remaining, input_format):
         for e in claimed:
             tally.rec(e.display, member if not tree.single_file else "file", container).format = loader.name
         if not getattr(loader, "_generic", False) and len(claimed) > 1:
