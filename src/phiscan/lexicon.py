@@ -61,10 +61,10 @@ def is_surname(word: str) -> bool:
     return _key(word) in names or _folded(word) in names
 
 
-@lru_cache(maxsize=1)
-def _english_frequencies() -> dict[str, float]:
-    """wordfreq's small English list read straight from its data file (about 10 ms, against 0.5 s for importing
-    wordfreq's API, which pulls in tokenizers for every language). Falls back to the API if the format moves."""
+def wordfreq_buckets(code: str) -> list[list[str]]:
+    """wordfreq's small word list of a language read straight from its data file (about 10 ms, against 0.5 s
+    for importing wordfreq's API, which pulls in tokenizers for every language): bucket i holds the words of
+    frequency 10^(-i/100), most frequent first. Empty when the list or its format is not there."""
     try:
         import gzip
         import importlib.util
@@ -73,19 +73,25 @@ def _english_frequencies() -> dict[str, float]:
 
         spec = importlib.util.find_spec("wordfreq")
         if spec is None or not spec.submodule_search_locations:
-            return {}
-        path = os.path.join(list(spec.submodule_search_locations)[0], "data", "small_en.msgpack.gz")
+            return []
+        path = os.path.join(list(spec.submodule_search_locations)[0], "data", f"small_{code}.msgpack.gz")
         with gzip.open(path) as fh:
             data = msgpack.load(fh, raw=False)
-        if not (isinstance(data, list) and data and data[0] == {"format": "cB", "version": 1}):
-            return {}
-        freqs: dict[str, float] = {}
-        for i, bucket in enumerate(data[1:]):  # bucket i holds words of frequency 10^(-i/100)
-            for w in bucket:
-                freqs.setdefault(w, 9.0 - i / 100.0)
-        return freqs
     except (ImportError, OSError, ValueError):
-        return {}
+        return []
+    if not (isinstance(data, list) and data and data[0] == {"format": "cB", "version": 1}):
+        return []
+    return data[1:]
+
+
+@lru_cache(maxsize=1)
+def _english_frequencies() -> dict[str, float]:
+    """Zipf frequency of every word of wordfreq's small English list. Falls back to the API if the format moves."""
+    freqs: dict[str, float] = {}
+    for i, bucket in enumerate(wordfreq_buckets("en")):
+        for w in bucket:
+            freqs.setdefault(w, 9.0 - i / 100.0)
+    return freqs
 
 
 def zipf(word: str) -> float:

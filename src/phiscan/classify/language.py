@@ -18,8 +18,6 @@ other list is loaded (the usual case costs one dictionary lookup per word).
 """
 from __future__ import annotations
 
-import gzip
-import importlib.util
 import os
 import unicodedata
 from dataclasses import dataclass
@@ -79,24 +77,14 @@ def _top_words(code: str) -> frozenset[str]:
     """The TOP_WORDS most frequent words of a language, from wordfreq's small list (empty if absent)."""
     if code == "ht":  # wordfreq has no list for Haitian Creole
         return _word_file("ht.txt")
-    spec = importlib.util.find_spec("wordfreq")
-    if spec is None or not spec.submodule_search_locations:
-        return frozenset()
-    path = os.path.join(list(spec.submodule_search_locations)[0], "data", f"small_{WORDFREQ_CODE.get(code, code)}.msgpack.gz")
-    try:
-        import msgpack
+    from ..lexicon import wordfreq_buckets
 
-        with gzip.open(path) as fh:
-            data = msgpack.load(fh, raw=False)
-    except (ImportError, OSError, ValueError):
-        return frozenset()
     words: list[str] = []
-    limit = TOP_WORDS
-    for bucket in data[1:]:  # buckets from the most frequent down
+    for bucket in wordfreq_buckets(WORDFREQ_CODE.get(code, code)):  # from the most frequent down
         words.extend(bucket)
-        if limit and len(words) >= limit:
+        if len(words) >= TOP_WORDS:
             break
-    return frozenset(_fold(w) for w in words[:limit])
+    return frozenset(_fold(w) for w in words[:TOP_WORDS])
 
 
 @lru_cache(maxsize=None)
