@@ -119,3 +119,16 @@ def test_training_is_reproducible_and_separates_the_classes(tmp_path):
     pos = judge.judge("my pt Oksana99 in room 499 got her gallbladder out today", [], [], PostMeta("staff"))
     neg = judge.judge("CPR class 99 in Conference Room 199 on Friday, register today", [], [], PostMeta("official"))
     assert pos.post > 0.5 > neg.post
+
+
+def _flagged(scanner, text, when="2025-10-20T12:00:00+00:00"):
+    post = Post(id="p", text=text, created_at=datetime.fromisoformat(when))
+    return {(f.rule, text[f.start:f.end]) for f in scanner.scan_text(text, post) if f.severity >= f.severity.MEDIUM}
+
+
+def test_an_event_word_does_not_clear_what_the_judgment_ties_to_a_patient(scanner):
+    # "game" is an event word: it clears the date and place of a game announcement, not those of a patient's injury
+    text = "the girl from Birchfield High who got hurt at the homecoming game friday is out of surgery and doing great"
+    assert _flagged(scanner, text) == {("PHI201", "Birchfield High"), ("PHI201", "friday")}
+    assert _flagged(scanner, "Homecoming game friday at Birchfield High: our athletic trainers will staff the first aid tent") == set()
+    assert _flagged(scanner, "Blood drive at Harwick Elementary on Saturday, 9am to noon. Walk-ins welcome") == set()
