@@ -132,3 +132,38 @@ def test_an_event_word_does_not_clear_what_the_judgment_ties_to_a_patient(scanne
     assert _flagged(scanner, text) == {("PHI201", "Birchfield High"), ("PHI201", "friday")}
     assert _flagged(scanner, "Homecoming game friday at Birchfield High: our athletic trainers will staff the first aid tent") == set()
     assert _flagged(scanner, "Blood drive at Harwick Elementary on Saturday, 9am to noon. Walk-ins welcome") == set()
+
+
+class _StubJudgment:
+    """A judgment with chosen probabilities, to pin a rule's ladder apart from the shipped weights."""
+
+    def __init__(self, post, span):
+        from phiscan.classify.language import ENGLISH
+
+        self.post, self._span, self.language = post, span, ENGLISH
+
+    def span_p(self, sp):
+        return self._span
+
+    def sentence_p(self, pos):
+        return self.post
+
+
+@pytest.mark.parametrize("post_p,span_p,expected", [
+    (0.9, 0.5, "low"),  # a care post, the date weakly tied: shown low (it counts once the post's time makes it exact)
+    (0.2, 0.5, None),  # not a care post: "this evening" is no one's date
+    (0.9, 0.1, None),  # not tied at all
+    (0.9, 0.8, "medium"),  # tied: the judgment's ladder as before
+])
+def test_a_weakly_tied_relative_date_in_a_care_post_is_low(scanner, post_p, span_p, expected):
+    from phiscan.rules.engine import Context, _level
+
+    text = "Mrs. Halvorsen went home after her hip surgery. Still thinking about her this evening"
+    a, spans = scanner._analyse([text])[text]
+    sp = next(s for s in spans if s.entity == "DATE")
+    assert text[sp.start:sp.end] == "this evening"
+    post = Post(id="p", text=text, created_at=datetime(2025, 10, 20, 12, tzinfo=timezone.utc))
+    ctx = Context(a=a, post=post, spans=spans, profile_match=lambda s: set(), judgment=_StubJudgment(post_p, span_p),
+                  judge=scanner.judgment)
+    sev, _ = _level(scanner.rules.get("PHI103"), sp, ctx)
+    assert (str(sev) if sev is not None else None) == expected
