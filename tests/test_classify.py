@@ -167,3 +167,35 @@ def test_a_weakly_tied_relative_date_in_a_care_post_is_low(scanner, post_p, span
                   judge=scanner.judgment)
     sev, _ = _level(scanner.rules.get("PHI103"), sp, ctx)
     assert (str(sev) if sev is not None else None) == expected
+
+
+@pytest.mark.parametrize("post_p,span_p,expected", [
+    (0.9, 0.95, "low"),  # strongly tied to a care story: an age narrows who the patient is
+    (0.9, 0.5, None),  # weakly tied: an age under 90 alone is no identifier
+    (0.2, 0.95, None),  # no one's care
+])
+def test_an_age_under_90_tied_to_a_care_story_is_an_indirect_identifier(scanner, post_p, span_p, expected):
+    from phiscan.rules.engine import Context, _level
+
+    text = "Our 34-year-old triathlete with the torn ACL is back on the bike"
+    a, spans = scanner._analyse([text])[text]
+    sp = next(s for s in spans if s.entity == "AGE")
+    assert text[sp.start:sp.end] == "34-year-old"
+    post = Post(id="p", text=text)
+    ctx = Context(a=a, post=post, spans=spans, profile_match=lambda s: set(), judgment=_StubJudgment(post_p, span_p),
+                  judge=scanner.judgment)
+    sev, _ = _level(scanner.rules.get("PHI120"), sp, ctx)
+    assert (str(sev) if sev is not None else None) == expected
+    assert _level(scanner.rules.get("PHI104"), sp, ctx)[0] is None  # never the over-89 rule
+
+
+def test_an_age_over_89_is_left_to_its_own_rule(scanner):
+    from phiscan.rules.engine import Context, _level
+
+    text = "Happy 96th birthday to the sweetest patient on our floor"
+    a, spans = scanner._analyse([text])[text]
+    sp = next(s for s in spans if s.entity == "AGE")
+    ctx = Context(a=a, post=Post(id="p", text=text), spans=spans, profile_match=lambda s: set(),
+                  judgment=_StubJudgment(0.9, 0.95), judge=scanner.judgment)
+    assert _level(scanner.rules.get("PHI120"), sp, ctx)[0] is None
+    assert str(_level(scanner.rules.get("PHI104"), sp, ctx)[0]) == "high"
