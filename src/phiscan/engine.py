@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 from .classify.judge import meta_of_post
 from .config import Config
 from .context import CueMatcher, load_cues
-from .detectors import default_detectors
+from .detectors import default_detectors, placeholder
 from .errors import ConfigError
 from .model import Finding, Post, Severity, Span, neighbourhood
 from .nlp import VOCAB_CHURN_RELOAD, analyze, load_model, memory_zone, vocab_churn
@@ -316,7 +316,7 @@ class Scanner:
         spans: list[Span] = []
         for d in self.detectors:
             spans.extend(d.detect(a))
-        return link_names(resolve_overlaps(spans))
+        return placeholder.mark(link_names(resolve_overlaps(spans)))
 
     def judge(self, post: Post, fld: str, a, spans: list[Span]) -> list[Finding]:
         reply_names = tuple(n for n in _reply_names(post))

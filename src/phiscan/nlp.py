@@ -186,12 +186,35 @@ class Analysis:
 _CLAUSE_BREAK = re.compile(r"[;|•—–]|\s-\s|\(|\)|\bbut\b|\band\b(?=\s+(?:i|we|she|he|they|the|our|my)\b)", re.I)
 
 
+def split_brackets(sents: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """A bracketed image description ("[photo: ...]", "[alt: ...]") is a sentence of its own: what a photo shows
+    is not told by the caption beside it, whatever the sentence splitter made of the brackets."""
+    cuts = sorted({m.start() for m in re.finditer(r"\[", text)} | {m.end() for m in re.finditer(r"\]", text)})
+    out = []
+    for s, e in sents:
+        lo = s
+        for c in cuts:
+            if lo < c < e and text[lo:c].strip():
+                out.append((lo, c))
+                lo = c
+        out.append((lo, e))
+    merged: list[tuple[int, int]] = []
+    for s, e in out:  # a lone bracket the splitter cut off joins what follows it
+        if merged and len(text[merged[-1][0]:merged[-1][1]].strip()) <= 1:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def analyze(text: str, doc: Any, cue_matcher) -> Analysis:
     a = Analysis(text=text, doc=doc)
     if doc is not None:
         a.sents = [(s.start_char, s.end_char) for s in doc.sents]
     else:
         a.sents = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\n]+[.!?\n]*", text)] or [(0, len(text))]
+    if "[" in text:
+        a.sents = split_brackets(a.sents, text)
     a._sent_starts = [s for s, _ in a.sents]
     a.cues = cue_matcher.find_all(text)
     return a

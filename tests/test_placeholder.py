@@ -1,0 +1,43 @@
+"""Placeholder values (demo wristbands, training screens, test records) are marked and never flag a post."""
+from __future__ import annotations
+
+import pytest
+
+from phiscan.detectors.placeholder import is_placeholder, placeholder_number
+from phiscan.model import Post, Severity, Span
+
+
+@pytest.mark.parametrize("digits,expected", [
+    ("000000", True), ("999999999", True), ("123456789", True), ("987654", True), ("000123", True),
+    ("4471203", False), ("0048213", False), ("1234", False), ("5550142", False),
+])
+def test_placeholder_numbers(digits, expected):
+    assert placeholder_number(digits) is expected
+
+
+@pytest.mark.parametrize("entity,text,expected", [
+    ("PERSON", "TEST, PATIENT", True), ("PERSON", "ZZDEMO, ORTHO", True), ("PERSON", "Demo Patient", True),
+    ("PERSON", "Okafor, Adaeze", False), ("PERSON", "Zola Test", False),
+    ("MRN", "TRN-000123", True), ("MRN", "000000", True), ("MRN", "4471203", False),
+    ("ID", "123-45-6789", True), ("ID", "ABC1234", False),
+    ("DATE", "01/01/2000", False),  # a real birthday too: dates are never placeholders
+])
+def test_placeholder_spans(entity, text, expected):
+    assert is_placeholder(Span(entity, 0, len(text), text, 0.9, "t", "")) is expected
+
+
+def _findings(scanner, text):
+    return {(f.rule, text[f.start:f.end], str(f.severity)) for f in scanner.scan_text(text, Post(id="p", text=text))}
+
+
+def test_a_demo_wristband_is_shown_low_and_flags_nothing(scanner):
+    text = "Barcode scanning practice today! [photo: a demo wristband reading 'ZZTEST, ONCOLOGY  MRN 999999999']"
+    got = _findings(scanner, text)
+    assert ("PHI106", "999999999", "low") in got
+    assert not any(sev in ("medium", "high") for _, _, sev in got)
+
+
+def test_a_real_wristband_in_a_photo_still_flags(scanner):
+    text = "[photo: wristband reading 'OKAFOR, ADAEZE MRN 4471203']"
+    got = _findings(scanner, text)
+    assert {("PHI203", "wristband", "medium"), ("PHI106", "4471203", "high")} <= got
