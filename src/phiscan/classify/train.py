@@ -218,7 +218,26 @@ def figures(judged: dict, thresholds: dict, data: Analysed, items: list[Item]) -
             s_fn += (not p) and y
     return {"post_recall": tp / max(1, n_pos), "post_false_alarm": fp / max(1, n_neg),
             "flag_recall": f_tp / max(1, n_pos), "flag_false_alarm": f_fp / max(1, n_neg),
-            "span_recall": s_tp / max(1, s_tp + s_fn), "span_precision": s_tp / max(1, s_tp + s_fp)}
+            "span_recall": s_tp / max(1, s_tp + s_fn), "span_precision": s_tp / max(1, s_tp + s_fp),
+            "labels": label_figures(judged, thresholds, data, items)}
+
+
+def label_figures(judged: dict, thresholds: dict, data: Analysed, items: list[Item]) -> dict:
+    """Per gold label: the share of labeled spans that a candidate overlaps ("candidate"), and that a candidate
+    the span model ties at the medium threshold overlaps ("tied")."""
+    t_med = thresholds.get("span_medium", 0.5)
+    n: dict[str, int] = {}
+    cand: dict[str, int] = {}
+    tied: dict[str, int] = {}
+    for it in items:
+        j = judged[it.id]
+        spans = data.spans(it)
+        for s, e, lab in it.gold:
+            over = [sp for sp in spans if sp.start < e and s < sp.end and (sp.entity != "DESCRIPTION" or lab == "QUASI")]
+            n[lab] = n.get(lab, 0) + 1
+            cand[lab] = cand.get(lab, 0) + bool(over)
+            tied[lab] = tied.get(lab, 0) + any((j.span_p(sp) or 0.0) >= t_med for sp in over)
+    return {lab: {"n": n[lab], "candidate": cand[lab] / n[lab], "tied": tied[lab] / n[lab]} for lab in sorted(n)}
 
 
 def model_figures(judge: Judge, data: Analysed, items: list[Item]) -> dict:
@@ -273,4 +292,8 @@ def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quie
 
 
 def _fmt(fig: dict) -> str:
-    return "  ".join(f"{k} {v:.3f}" for k, v in fig.items())
+    line = "  ".join(f"{k} {v:.3f}" for k, v in fig.items() if not isinstance(v, dict))
+    labels = fig.get("labels") or {}
+    if labels:
+        line += "\n    tied per label: " + ", ".join(f"{k} {v['tied']:.2f}" for k, v in labels.items() if v["n"] >= 5)
+    return line
