@@ -144,6 +144,7 @@ def environment(scanner: "Scanner") -> bytes:
         f"names {_dist_version('names')}", f"wordfreq {_dist_version('wordfreq')}",
         f"min_severity {cfg.min_severity}",
         f"judgment {scanner.judgment.digest if scanner.judgment is not None else 'none'}",
+        f"recognizers {getattr(scanner, 'plugins_digest', 'none')}",
     ]
     for part in parts:
         h.update(part.encode("utf-8") + b"\n")

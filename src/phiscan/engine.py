@@ -51,6 +51,12 @@ class Scanner:
         packs = load_packs(base / "packs", config.packs, config.pack_files)
         profile = load_profile(config.profile)
         scanner = cls(config, rules, cues, packs, profile)
+        if config.recognizers:  # an institution's presidio recognizers: presidio is imported only then
+            from .detectors.plugins import load_plugins
+
+            plugins = load_plugins(config.recognizers, config.recognizer_rules, rules)
+            scanner.detectors += plugins.detectors
+            scanner.plugins_digest = plugins.digest
         if judge:
             from .classify.judge import load
 
@@ -63,6 +69,7 @@ class Scanner:
 
     def __post_init__(self) -> None:
         self.detectors = default_detectors()
+        self.plugins_digest = "none"  # what presidio plug-ins detect besides phiscan's own (see from_config)
         self._nlp = None
         self.cache = None  # a cache.FindingCache when scanning with the cache
         self._refs: dict[str, tuple[str, ...]] = {}  # rule code -> its policy references in the packs
