@@ -183,3 +183,16 @@ def test_phiscan_detectors_as_presidio_recognizers():
         ("phiscan-rooms", "ROOM", 16, 23, "room/bed/bay pattern"),
     ]
     assert recs["phiscan-ids"].analyze(text, ["ID"]) == []  # only the entities asked for
+
+
+def test_predefined_presidio_recognizer_from_yaml(tmp_path):
+    p = tmp_path / "predefined.yaml"
+    p.write_text("recognizers:\n  - name: UsSsnRecognizer\n    type: predefined\n")
+    s = Scanner.from_config(Config(recognizers=[str(p)]))
+    (f,) = [f for f in s.scan_text("her social is 219-09-9999 per the intake form") if f.rule == "PHI107"]
+    assert (f.start, f.end, f.entity) == (14, 25, "ID")
+    assert f.explanation.startswith("raised by UsSsnRecognizer: SSN5 (medium) (context word 'social')")
+    bad = tmp_path / "nope.yaml"
+    bad.write_text("recognizers:\n  - name: NoSuchRecognizer\n    type: predefined\n")
+    with pytest.raises(ConfigError, match=r"recognizers\[0\] \(NoSuchRecognizer\): ValueError: key 'name'"):
+        Scanner.from_config(Config(recognizers=[str(bad)]), judge=False)
