@@ -193,11 +193,12 @@ def encode(findings: list[Finding], post: Post, text: str, scanner: "Scanner") -
             return m.group(0) if i < 0 else "'" + _PLACEHOLDER.format(i, i + len(m.group(1))) + "'"
 
         explanation = _QUOTED.sub(place, f.explanation)
-        stored = " ".join([explanation, f.entity, *f.signals]).casefold()
+        role_signal = _QUOTED.sub(place, f.role_signal) if f.role_signal else f.role_signal
+        stored = " ".join([explanation, f.entity, *f.signals, role_signal or ""]).casefold()
         if any(e.search(stored) for e in evidence):
             return None  # says the evidence in its own words: not for the cache
         rows.append([f.rule, int(f.severity), f.confidence, f.start, f.end, f.entity, explanation,
-                     1 if f.disclosed is not None else 0, list(f.signals)])
+                     1 if f.disclosed is not None else 0, list(f.signals), f.role, role_signal])
     return json.dumps(rows, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -206,13 +207,18 @@ def decode(data: str, post: Post, fld: str, text: str, scanner: "Scanner") -> li
     from .rules.engine import resolve_relative
 
     out = []
-    for code, sev, conf, start, end, entity, explanation, disclosed, signals in json.loads(data):
+    from .classify.roles import Role
+
+    def unplace(s: str) -> str:
+        return _PLACEHOLDER_RX.sub(lambda m: text[int(m.group(1)):int(m.group(2))], s)
+
+    for code, sev, conf, start, end, entity, explanation, disclosed, signals, role, role_signal in json.loads(data):
         rule = scanner.rules.by_code[code]
         sp_text = text[start:end]
         when = resolve_relative(Span("DATE", start, end, sp_text, 0.0, "", ""), post) if disclosed else None
-        why = _PLACEHOLDER_RX.sub(lambda m: text[int(m.group(1)):int(m.group(2))], explanation)
-        out.append(scanner.make_finding(post, fld, text, rule, Severity(sev), conf, start, end, sp_text, entity, why,
-                                        when, tuple(signals)))
+        out.append(scanner.make_finding(post, fld, text, rule, Severity(sev), conf, start, end, sp_text, entity,
+                                        unplace(explanation), when, tuple(signals),
+                                        Role(role, unplace(role_signal or "")) if role else None))
     return out
 
 
