@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .dirs import cache_dir  # noqa: F401 - re-exported: cache.cache_dir is where it always was
 from .model import Finding, Post, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,13 +51,6 @@ KEEP_ENVIRONMENTS = 8
 _PLACEHOLDER = "\x00{}:{}\x00"
 _PLACEHOLDER_RX = re.compile("\x00(\\d+):(\\d+)\x00")
 _QUOTED = re.compile(r"'([^'\x00]+)'")
-
-
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CACHE_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path(env.get("HOME") or Path.home()) / ".cache"
-    return root / "phiscan"
 
 
 def cache_path(environ: Mapping[str, str] | None = None) -> Path:

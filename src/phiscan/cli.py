@@ -139,10 +139,10 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
             ctx.exit(EXIT_ERROR)
     elif file is not None:
         raise click.UsageError("give either FILE or --text, not both")
-    from .sanitize import clean_text
+    from .sanitize import clean_text, is_blank
 
     text = clean_text(text)  # bytes that were not UTF-8 in the command line arrive as lone surrogates
-    if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
+    if is_blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
         where = "--text" if file is None else "stdin" if file == "-" else file
         raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
     if created_at is not None:
@@ -206,17 +206,10 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
 
 
 def _now():
-    """The local time, aware: what `check` resolves relative dates against without --created-at."""
-    from datetime import datetime
+    """The local time, aware: what `check` resolves relative dates against without --created-at (tests pin it)."""
+    from .post_time import now
 
-    return datetime.now().astimezone().replace(microsecond=0)
-
-
-def _blank(text: str) -> bool:
-    """No character to read: empty, or only spaces, line breaks and invisible format characters."""
-    import re
-
-    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None
+    return now()
 
 
 def _formats():
@@ -670,15 +663,6 @@ def rules_list(ctx):
     Console().print(table)
 
 
-def _severity_range(rule) -> str:
-    """'severity up to high; low, medium or high by context': what the rule's ladder can really give, not its
-    `severity` field."""
-    sevs = [str(s) for s in rule.severities]
-    if len(sevs) < 2:
-        return f"severity {rule.max_severity}"
-    return f"severity up to {rule.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
-
-
 @rules.command("show")
 @click.argument("code")
 @click.pass_context
@@ -700,7 +684,7 @@ def rules_show(ctx, code):
     cfg = Config.load(ctx.obj.get("config"))
     packs = load_packs(rules_dir() / "packs", cfg.packs, cfg.pack_files)
     con = Console()
-    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({_severity_range(r)})")
+    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({r.severity_range})")
     for head, key in (("What it catches", "what"), ("Why it matters", "why"), ("Example", "example"), ("Write instead", "instead")):
         con.print(f"\n[bold]{head}[/]\n  {escape(r.docs[key])}")
     refs = [(p, ref) for p in packs for ref in p.refs(r.code)]
