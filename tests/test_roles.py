@@ -61,6 +61,21 @@ CASES = {
     "a reply addressee whose relative is the patient": (
         "@maria_r your dad is stable and resting in the ICU", {**REPLY, "reply_to_author": "@maria_r"},
         [("PHI202", 0, 8, "@maria_r", "relative", "relative: reply addressee, 'your dad'")]),
+    "a colleague welcomed to the team": (
+        "Please welcome Tavita Fonoti to our team on 5 North!", {},
+        [("PHI101", 15, 28, "Tavita Fonoti", "staff", "staff: 'to our team'")]),
+    "a patient and a relative in one post": (
+        "Mr. Okafor in bed 12 keeps asking for his grandson Idris", {},
+        [("PHI101", 0, 10, "Mr. Okafor", "patient", "patient: a room or bed right beside the name"),
+         ("PHI101", 51, 56, "Idris", "relative", "relative: 'his grandson'")]),
+    "a public figure speaking of their own health": (
+        "Country star Jolene Marsh told fans this week she is recovering from heart surgery.", {"account_type": "staff"},
+        [("PHI101", 13, 25, "Jolene Marsh", "public_figure", "public_figure: 'Country star'")]),
+    "a public figure the organization says it treats": (
+        "So honored that country star Jolene Marsh trusted our cardiac team with her heart surgery this week!",
+        {"account_type": "official"},
+        [("PHI101", 29, 41, "Jolene Marsh", "patient",
+          "patient: a public figure ('country star') whose care the organization's account tells of")]),
     "a public figure on their own health": (
         "Senator Halvorsen spoke openly about her own cancer treatment at the rally today.", {},
         [("PHI101", 0, 17, "Senator Halvorsen", "public_figure", "public_figure: 'Senator'")]),

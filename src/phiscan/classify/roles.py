@@ -8,7 +8,8 @@ A role is read from local signals around the span, strongest first, and each rol
    after it (", MD", " RN"), or a credential given with the same name elsewhere in the post (staff); a public
    office before it ("Senator", "Mayor": public_figure);
 3. kin words right before the name ("her dad", "my pt's daughter"): relative;
-4. patient words and chart forms ("my pt", "our patient", "SURNAME, First", a board row): patient;
+4. patient words and chart forms ("my pt", "our patient", "SURNAME, First", a board row), a room or bed right
+   beside the name ("Mr. Okafor in bed 12", "rm 4 - Okafor"): patient;
 5. the reply addressee (the handle a reply opens with, the commenter replied to): patient when the reply speaks
    of care, relative when it speaks of the commenter's family ("your dad"), else other;
 6. staff recognition in the name's sentence ("32 years in our cath lab", "keeps our ICU spotless", "joined our
@@ -54,7 +55,6 @@ _PATIENT_BEFORE = re.compile(r"(?i:\b(?:my|our|the|this)\s+(?:(?:sweet|little|fa
 _RECOGNITION = [re.compile(p, re.I) for p in (
     r"\b\d+\s+years?\s+(?:of\s+service\s+)?(?:in|on|with|at)\s+(?:our|the)\s+[\w&-]+(?:\s+[\w&-]+)?",
     r"\b(?:keeps?|kept|keeping)\s+our\s+[\w&-]+(?:\s+[\w&-]+)?\s+(?:spotless|clean|running|safe|stocked|organi[sz]ed|humming)",
-    r"\b(?:joins?|joined|joining|welcome\w*\s+\w+\s+to)\s+our\s+(?:team|unit|staff|family|department|nursing)",
     r"\b(?:retir\w+|retirement)\s+after\s+\d+\s+years",
     r"\b(?:employee|nurse|volunteer|tech|staff\s+member)\s+of\s+the\s+(?:month|year|quarter)",
     r"\b(?:daisy|bee|sunflower)\s+award",
@@ -68,6 +68,10 @@ _RECOGNITION = [re.compile(p, re.I) for p in (
 # a person thanked for the care they gave: "thanks to X for the amazing care my mom got"
 _THANKED_FOR_CARE = re.compile(r"\s*,?\s*(for\s+(?:the|your|all\s+the|all\s+your|such|taking|being|always)\b[^.!?\n]{0,40}?"
                                r"\b(?:care|caring|looking\s+after|taking\s+care|kindness|compassion))\b", re.I)
+
+# a colleague joining: "welcome X to our team", "X joined our 4 West team" (not "family": a baby joins a NICU family)
+_JOINS = re.compile(r"\s*,?\s*((?:to|has\s+joined|joins|joined|is\s+joining)\s+our\s+(?:[\w&-]+\s+){0,2}?"
+                    r"(?:team|unit|staff|department|nursing\s+staff))\b", re.I)
 
 
 def _quote(text: str) -> str:
@@ -137,6 +141,9 @@ class RoleReader:
             return Role("patient", f"patient: {_quote(m.group(0).strip(' ,'))}" if m else "patient: named after a patient word")
         if sp.attr("pattern") in ("last_first", "board"):
             return Role("patient", "patient: a chart or board entry")
+        if sp.entity == "PERSON" and any(
+                o.entity == "ROOM" and (0 <= o.start - sp.end <= 12 or 0 <= sp.start - o.end <= 12) for o in ctx.spans):
+            return Role("patient", "patient: a room or bed right beside the name")
         if self._addressed(sp):
             kin = _KIN_AFTER_YOUR.search(t)
             if kin:
@@ -144,7 +151,7 @@ class RoleReader:
             if self.care or "confirm" in ctx.a.cues:
                 return Role("patient", "patient: reply addressee, the reply speaks of their care")
             return Role("other", "other: reply addressee")
-        m = _THANKED_FOR_CARE.match(t, sp.end)
+        m = _THANKED_FOR_CARE.match(t, sp.end) or _JOINS.match(t, sp.end)
         if m:
             return Role("staff", f"staff: {_quote(m.group(1))}")
         s, e = ctx.a.sentence(sp.start)
