@@ -196,3 +196,23 @@ def test_predefined_presidio_recognizer_from_yaml(tmp_path):
     bad.write_text("recognizers:\n  - name: NoSuchRecognizer\n    type: predefined\n")
     with pytest.raises(ConfigError, match=r"recognizers\[0\] \(NoSuchRecognizer\): ValueError: key 'name'"):
         Scanner.from_config(Config(recognizers=[str(bad)]), judge=False)
+
+
+def test_a_plugged_in_email_recognizer_stays_offline(tmp_path, monkeypatch):
+    """presidio's EmailRecognizer calls tldextract, which would fetch the public suffix list: not as a plug-in."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access attempted during a test")
+
+    for obj, name in ((socket.socket, "connect"), (socket.socket, "connect_ex"), (socket, "create_connection"),
+                      (socket, "getaddrinfo")):
+        monkeypatch.setattr(obj, name, refuse)
+    p = tmp_path / "email.yaml"
+    p.write_text("recognizers:\n  - name: EmailRecognizer\n    type: predefined\n")
+    s = Scanner.from_config(Config(recognizers=[str(p)]), judge=False)
+    text = "write to quillon.ardmore@vellumpost.org about her discharge papers"
+    det = next(d for d in s.detectors if d.name == "presidio:EmailRecognizer")
+    a, _ = s._analyse([text])[text]
+    assert [(sp.entity, sp.start, sp.end, sp.explanation) for sp in det.detect(a)] == [
+        ("EMAIL", 9, 39, "raised by EmailRecognizer: Email (Medium)")]

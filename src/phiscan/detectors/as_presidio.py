@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
-
 from .. import offline
-from ..model import Span
 
-offline.install()
+offline.install()  # before presidio imports tldextract: it must never fetch the public suffix list
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult  # noqa: E402
+
+from ..model import Span  # noqa: E402
 
 
 def _cues():
