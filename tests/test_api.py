@@ -127,7 +127,7 @@ def test_to_dict_is_the_json_report_finding():
     assert [f.to_dict() for f in found] == report
     assert list(report[0]) == ["rule", "rule_name", "severity", "confidence", "post_id", "source", "field", "start",
                                "end", "line", "column", "end_line", "end_column", "evidence", "entity", "policies",
-                               "message", "explanation", "disclosed", "signals", "platform", "account", "url",
+                               "message", "explanation", "disclosed", "signals", "role", "role_signal", "platform", "account", "url",
                                "status", "justification", "fingerprint"]
     redacted = json.loads(CliRunner().invoke(main, ["check", "--format", "json", "--redact", "--text", DRAFT,
                                                     "--created-at", WHEN]).stdout)["findings"]

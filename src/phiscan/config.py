@@ -57,6 +57,10 @@ class Config:
     # The learned judgment's weights (phiscan.classify): "default" is the file shipped in the package; a path is
     # one an institution trained with `phiscan train` on its own corpus.
     judgment: str = "default"
+    # An institution's own presidio recognizers (phiscan.detectors.plugins): presidio YAML files and
+    # `module:Name` / `file.py:Name` entries; `recognizer_rules` maps their entities to rules ({EMPLOYEE_ID: PHI107}).
+    recognizers: list[str] = field(default_factory=list)
+    recognizer_rules: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         Severity.parse(self.fail_on)
@@ -203,7 +207,7 @@ _SEVERITIES = ("high", "medium", "low")
 SETTINGS: dict[str, str] = {
     "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths", "authorizations": "path",
     "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "max_text_chars": "int", "baseline": "path",
-    "cache": "bool", "judgment": "str",
+    "cache": "bool", "judgment": "str", "recognizers": "recognizers", "recognizer_rules": "mapping",
 }
 assert set(SETTINGS) == {f.name for f in fields(Config)}
 
@@ -242,6 +246,17 @@ def validate(raw: Mapping[str, Any], path: Path) -> dict[str, Any]:
                 raise bad("a list of strings")
             if kind == "paths":
                 value = [_relative_to(path, x) for x in value]
+        elif kind == "recognizers":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+                raise bad("a list of presidio YAML files or module:Name entries")
+            value = [_plugin_relative_to(path, x) for x in value]
+        elif kind == "mapping":
+            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v
+                                                      for k, v in value.items()):
+                raise bad("a mapping of entity names to rule codes ({EMPLOYEE_ID: PHI107})")
+            value = dict(value)
         elif kind == "path":
             if value is not None and (not isinstance(value, str) or not value):
                 raise bad("a path")
@@ -254,6 +269,17 @@ def validate(raw: Mapping[str, Any], path: Path) -> dict[str, Any]:
 def _relative_to(config_file: Path, value: str) -> str:
     p = Path(os.path.expanduser(value))
     return str(p if p.is_absolute() else config_file.parent / p)
+
+
+def _plugin_relative_to(config_file: Path, value: str) -> str:
+    """A recognizer entry of a config file: a YAML file, or the file of `file.py:Name`, relative to the config's
+    folder; `module:Name` as written."""
+    if value.lower().endswith((".yaml", ".yml")):
+        return _relative_to(config_file, value)
+    head, sep, tail = value.rpartition(":")
+    if sep and head.endswith(".py"):
+        return _relative_to(config_file, head) + ":" + tail
+    return value
 
 
 def render_effective(cfg: Config) -> str:

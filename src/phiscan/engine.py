@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .classify.judge import meta_of_post
+from .classify.roles import Role, RoleReader
 from .config import Config
 from .context import CueMatcher, load_cues
 from .detectors import default_detectors, placeholder
@@ -51,6 +52,12 @@ class Scanner:
         packs = load_packs(base / "packs", config.packs, config.pack_files)
         profile = load_profile(config.profile)
         scanner = cls(config, rules, cues, packs, profile)
+        if config.recognizers:  # an institution's presidio recognizers: presidio is imported only then
+            from .detectors.plugins import load_plugins
+
+            plugins = load_plugins(config.recognizers, config.recognizer_rules, rules)
+            scanner.detectors += plugins.detectors
+            scanner.plugins_digest = plugins.digest
         if judge:
             from .classify.judge import load
 
@@ -63,6 +70,7 @@ class Scanner:
 
     def __post_init__(self) -> None:
         self.detectors = default_detectors()
+        self.plugins_digest = "none"  # what presidio plug-ins detect besides phiscan's own (see from_config)
         self._nlp = None
         self.cache = None  # a cache.FindingCache when scanning with the cache
         self._refs: dict[str, tuple[str, ...]] = {}  # rule code -> its policy references in the packs
@@ -333,7 +341,7 @@ class Scanner:
             for v in verdicts:
                 if v.severity >= Severity.MEDIUM and said not in v.why:
                     v.why = f"{v.why}; {said}" if v.why else said
-        return self._findings(post, fld, verdicts, a.text)
+        return self._findings(post, fld, verdicts, a.text, RoleReader(ctx))
 
     def judgment_of(self, post: Post):
         """The learned judgment of a post's text (after a scan of it: its analysis is remembered), or None."""
@@ -343,7 +351,7 @@ class Scanner:
         a, spans = self._analyse([text])[text]
         return self.judgment.judge(a.text, a.sents, spans, meta_of_post(post), a.cues)
 
-    def _findings(self, post: Post, fld: str, verdicts: list[Verdict], text: str = "") -> list[Finding]:
+    def _findings(self, post: Post, fld: str, verdicts: list[Verdict], text: str = "", roles: RoleReader | None = None) -> list[Finding]:
         minimum = Severity.parse(self.config.min_severity)
         best: dict[tuple[int, int], Verdict] = {}
         composite: list[Verdict] = []
@@ -368,12 +376,13 @@ class Scanner:
                 continue
             out.append(self.make_finding(
                 post, fld, text, v.rule, v.severity, round(sp.score * v.rule.confidence, 2), sp.start, sp.end, sp.text,
-                sp.entity, "; ".join(x for x in (sp.explanation, v.why) if x), v.disclosed, v.signals))
+                sp.entity, "; ".join(x for x in (sp.explanation, v.why) if x), v.disclosed, v.signals,
+                roles.role_of(sp) if roles is not None else None))
         return out
 
     def make_finding(self, post: Post, fld: str, text: str, rule, severity: Severity, confidence: float, start: int,
                      end: int, evidence: str, entity: str, explanation: str, disclosed: str | None,
-                     signals: tuple[str, ...]) -> Finding:
+                     signals: tuple[str, ...], role: Role | None = None) -> Finding:
         """A finding of `rule` on text[start:end] of a post's field: the one place a rule's verdict (fresh, or
         rebuilt from the scan cache) becomes a Finding, with the packs' references and where it is."""
         refs = self._refs.get(rule.code)
@@ -391,6 +400,7 @@ class Scanner:
             url=post.url, disclosed=disclosed, signals=signals, created_at=_iso(post.created_at),
             column=column, end_line=end_line, end_column=end_column,
             context=neighbourhood(text, start, end) if text else "",
+            role=role.role if role is not None else None, role_signal=role.signal if role is not None else None,
         )
 
 

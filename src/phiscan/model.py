@@ -161,6 +161,10 @@ class Finding:
     context: str = ""  # digest of the words around the evidence (see `neighbourhood`), set by the engine
     justification: str | None = None  # why it is suppressed or baselined (the reason a person gave)
     created_at: str | None = None  # when the post was (or will be) published, ISO 8601, when known
+    # who the person or handle is (classify.roles): patient, relative, staff, public_figure or other, and the
+    # signal that says so ("relative: 'her dad'"); None for findings of other identifiers
+    role: str | None = None
+    role_signal: str | None = None
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         """The finding as the JSON report writes it (`findings[]` of report version 1.0): the same keys in the
@@ -195,6 +199,8 @@ class Finding:
             "explanation": self.explanation,
             "disclosed": self.disclosed,
             "signals": list(self.signals),
+            "role": self.role,
+            "role_signal": self.role_signal,
             "platform": self.platform,
             "account": self.account,
             "url": self.url,

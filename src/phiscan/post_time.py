@@ -40,6 +40,12 @@ class PostTimeError(ValueError):
     """A value that is not a date phiscan can read; the message says why and what to write."""
 
 
+def now() -> datetime:
+    """The local time, aware, to the second: what a draft's relative dates resolve against when no time is given
+    (`phiscan check` without --created-at, the web page)."""
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
 def parse_post_time(value: str) -> datetime:
     """The aware datetime `value` names (UTC when it names no zone); PostTimeError when it names none."""
     s = value.strip()

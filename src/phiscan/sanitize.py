@@ -48,3 +48,9 @@ def _clean_dataclass(obj: Any) -> Any:
 def sanitize_post(post: Post) -> Post:
     """The post with lone surrogates replaced in every text and metadata string; the same object when clean."""
     return _clean_dataclass(post)
+
+
+def is_blank(text: str) -> bool:
+    """No character to read: empty, or only spaces, line breaks and invisible format characters (a draft or a
+    form that is blank: `phiscan check` and the web page refuse it rather than pass it as clean)."""
+    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None

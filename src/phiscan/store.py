@@ -20,11 +20,12 @@ import os
 import pickle
 import tempfile
 import zlib
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .model import Finding
+if TYPE_CHECKING:  # pragma: no cover - the store holds any picklable records; model.ScanResult builds on it
+    from .model import Finding
 
-Record = tuple[Finding, "str | None"]
+Record = tuple["Finding", "str | None"]
 
 DEFAULT_LIMIT = 20_000  # findings kept in memory before the store spools (about 30 MB of findings)
 _RUN_BLOCK = 512  # records per block of a sorted run: what the merge holds per run

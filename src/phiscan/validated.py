@@ -13,6 +13,8 @@ import hashlib
 import os
 from typing import Any
 
+from .dirs import cache_dir
+
 FILE_NAME = "validated.txt"
 _LIMIT = 5000  # digests kept; beyond that the file starts over
 _schemas: dict[int, str] = {}
@@ -20,8 +22,6 @@ _seen: set[str] | None = None
 
 
 def _path():
-    from .cache import cache_dir
-
     return cache_dir() / FILE_NAME
 
 

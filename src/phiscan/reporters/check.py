@@ -35,8 +35,10 @@ def render_check(text: str, findings: list[Finding], scanner, redact: bool = Fal
         line = Text()
         line.append(f"{str(f.severity).upper():6} ", style=STYLE[str(f.severity)])
         line.append(f"{f.rule} {f.rule_name} ", style="bold")
-        line.append(f"{ev!r} ({loc})\n")
+        line.append(f"{ev!r}" + (f" ({f.role})" if f.role else "") + f" ({loc})\n")
         line.append(f"       {f.message}\n")
+        if f.role_signal:
+            line.append(f"       role: {f.role_signal}\n", style="dim")
         if f.status != "open":
             line.append(f"       {f.status}: {f.justification or ''}\n", style="green")
         elif f.justification:

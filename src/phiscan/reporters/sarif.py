@@ -183,6 +183,9 @@ class SarifReporter:
                 "status": f.status,
             },
         }
+        if f.role:  # who the person or handle is (classify.roles), and the signal that says so
+            res["properties"]["role"] = f.role
+            res["properties"]["roleSignal"] = f.role_signal
         if f.rule in index:
             res["ruleIndex"] = index[f.rule]
         if f.status == "suppressed":

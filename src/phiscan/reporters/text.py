@@ -30,7 +30,7 @@ class TextReporter:
             where = f"{f.source}" + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "") + (f" [{f.post_id}]" if f.post_id and f.post_id not in f.source else "")
             console.print(Text.assemble((f"{str(f.severity).upper():6}", STYLE[str(f.severity)]),
                                         f" {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}"))
-            console.print(f"       {ev!r}: {f.message}", markup=False)
+            console.print(f"       {ev!r}{f' ({f.role})' if f.role else ''}: {f.message}", markup=False)
             if f.policies:
                 console.print("       policy: " + "; ".join(f.policies), markup=False)
             if f.status == "authorized":

@@ -55,6 +55,15 @@ class Rule:
         """The highest severity the rule can give ("severity up to high")."""
         return max(self.severities, default=self.severity)
 
+    @property
+    def severity_range(self) -> str:
+        """'severity up to high; low, medium or high by context': what the ladder can really give, not the
+        `severity` field (`phiscan rules show` and the web page's rule library say it)."""
+        sevs = [str(s) for s in self.severities]
+        if len(sevs) < 2:
+            return f"severity {self.max_severity}"
+        return f"severity up to {self.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code, "name": self.name, "title": self.title, "message": self.message, "type": self.type,

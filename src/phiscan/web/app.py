@@ -118,7 +118,8 @@ class Checker:
 
     def check(self, inp: CheckInput) -> dict[str, Any]:
         """The document `phiscan check --format json` prints for this draft."""
-        from ..cli import _blank, _now
+        from ..post_time import now as _now
+        from ..sanitize import is_blank as _blank
         from ..masking import mask_date
         from ..model import Post, ScanResult
         from ..post_time import PostTimeError, parse_post_time
@@ -157,10 +158,9 @@ class Checker:
 
     def rule_page(self, rule) -> dict[str, Any]:
         """What `phiscan rules show CODE` prints, as fields."""
-        from ..cli import _severity_range
 
         refs = [{"pack": p.name, "ref": ref, "clause": p.clauses.get(ref)} for p in self.packs for ref in p.refs(rule.code)]
-        return {"code": rule.code, "name": rule.name, "title": rule.title, "severity": _severity_range(rule),
+        return {"code": rule.code, "name": rule.name, "title": rule.title, "severity": rule.severity_range,
                 "what": rule.docs["what"], "why": rule.docs["why"], "example": rule.docs["example"],
                 "instead": rule.docs["instead"], "refs": refs}
 
