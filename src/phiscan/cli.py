@@ -155,34 +155,16 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     platform = platform.strip().lower() or None if platform else None
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to,
                 platform=platform)
-    result = ScanResult(sources=1)
-    for p, fs in scanner.scan([post]):
-        result.add(p, fs)
-    findings = result.findings
-    from .masking import mask_date
+    from .drafts import check_document, scan_draft
 
-    clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
-             "created_at_from": "--created-at" if created_at is not None else "now"}
+    result = scan_draft(scanner, post)
+    findings = result.findings
     try:
         if fmt == "json":
-            import io
-            import json
-
-            from .reporters import get_reporter
             from .reporters.json_report import dump_indented
 
-            buf = io.StringIO()
-            get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-            doc = json.loads(buf.getvalue())
-            doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
-            # the safer rewrite, as the text output shows it; it quotes the post, so never with --redact
-            if not cfg.redact and any(f.field == "text" for f in findings):
-                from .rewrite import suggest_rewrite
-
-                doc["rewrite"] = suggest_rewrite(text, list(findings))
-            else:
-                doc["rewrite"] = None
-            dump_indented(doc, sys.stdout)
+            # the same document as the web page's /api/check (phiscan.drafts)
+            dump_indented(check_document(result, scanner, cfg, text, when, created_at is not None), sys.stdout)
             sys.stdout.write("\n")
         else:
             from .reporters.check import render_check
@@ -203,16 +185,15 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
 
 def _now():
     """The local time, aware: what `check` resolves relative dates against without --created-at."""
-    from datetime import datetime
+    from .drafts import now
 
-    return datetime.now().astimezone().replace(microsecond=0)
+    return now()
 
 
 def _blank(text: str) -> bool:
-    """No character to read: empty, or only spaces, line breaks and invisible format characters."""
-    import re
+    from .drafts import blank
 
-    return re.fullmatch(r"[\s\u200b-\u200d\u2060\ufeff]*", text) is not None
+    return blank(text)
 
 
 def _formats():
@@ -667,12 +648,9 @@ def rules_list(ctx):
 
 
 def _severity_range(rule) -> str:
-    """'severity up to high; low, medium or high by context': what the rule's ladder can really give, not its
-    `severity` field."""
-    sevs = [str(s) for s in rule.severities]
-    if len(sevs) < 2:
-        return f"severity {rule.max_severity}"
-    return f"severity up to {rule.max_severity}; {', '.join(sevs[:-1])} or {sevs[-1]} by context"
+    from .drafts import severity_range
+
+    return severity_range(rule)
 
 
 @rules.command("show")

@@ -12,9 +12,7 @@ or logged: the request log is off, and errors name the field and the problem, ne
 from __future__ import annotations
 
 import hmac
-import io
 import ipaddress
-import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -118,13 +116,11 @@ class Checker:
 
     def check(self, inp: CheckInput) -> dict[str, Any]:
         """The document `phiscan check --format json` prints for this draft."""
-        from ..cli import _blank, _now
-        from ..masking import mask_date
-        from ..model import Post, ScanResult
+        from ..drafts import blank, check_document, now, scan_draft
+        from ..model import Post
         from ..post_time import PostTimeError, parse_post_time
-        from ..reporters import get_reporter
 
-        if _blank(inp.text):
+        if blank(inp.text):
             raise BadInput("text: the draft is empty (no text, or only white space): nothing to check")
         if inp.created_at:
             try:
@@ -132,35 +128,20 @@ class Checker:
             except PostTimeError as exc:
                 raise BadInput(f"created_at: {exc}") from None
         else:
-            when = _now()
+            when = now()
         post = Post(id="draft", text=inp.text, source="<text>", created_at=when, reply_to_author=inp.reply_to,
                     platform=inp.platform, account_type=inp.account_type)
-        result = ScanResult(sources=1)
-        for p, fs in self.engine.scan([post]):
-            result.add(p, fs)
-        cfg = self.config
-        buf = io.StringIO()
-        get_reporter("json").render(result, self.engine.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-        doc = json.loads(buf.getvalue())
-        clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
-                 "created_at_from": "--created-at" if inp.created_at else "now"}
-        doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
-        findings = list(result.findings)
-        if not cfg.redact and any(f.field == "text" for f in findings):
-            from ..rewrite import suggest_rewrite
-
-            doc["rewrite"] = suggest_rewrite(inp.text, findings)
-        else:
-            doc["rewrite"] = None
-        doc["blocking"] = bool(result.failing_count(cfg.fail_on))
+        result = scan_draft(self.engine, post)
+        doc = check_document(result, self.engine, self.config, inp.text, when, bool(inp.created_at))
+        doc["blocking"] = bool(result.failing_count(self.config.fail_on))
         return doc
 
     def rule_page(self, rule) -> dict[str, Any]:
         """What `phiscan rules show CODE` prints, as fields."""
-        from ..cli import _severity_range
+        from ..drafts import severity_range
 
         refs = [{"pack": p.name, "ref": ref, "clause": p.clauses.get(ref)} for p in self.packs for ref in p.refs(rule.code)]
-        return {"code": rule.code, "name": rule.name, "title": rule.title, "severity": _severity_range(rule),
+        return {"code": rule.code, "name": rule.name, "title": rule.title, "severity": severity_range(rule),
                 "what": rule.docs["what"], "why": rule.docs["why"], "example": rule.docs["example"],
                 "instead": rule.docs["instead"], "refs": refs}
 
