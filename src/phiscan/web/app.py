@@ -309,6 +309,9 @@ def create_app(config: Config | None = None, *, token: str | None = None, allowe
             return error_page(404, "No such rule (see the rule library).")
         return page("rule.html", rule=checker.rule_page(rule))
 
+    from ..training.web import register as register_training  # /training: modules, role plays, quiz, records
+
+    register_training(app, checker, page, error_page)
     return app
 
 
