@@ -726,9 +726,12 @@ def train(corpus, output, validate_sets, folds):
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free one).")
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-local address (with --token).")
 @click.option("--token", envvar="PHISCAN_SERVE_TOKEN", help="Access token every request must carry (16+ characters); env PHISCAN_SERVE_TOKEN.")
+@click.option("--training-bank", "training_bank", multiple=True, type=click.Path(dir_okay=False),
+              help="An institution's own training bank file, added to the packaged one (repeatable).")
+@click.option("--training-db", type=click.Path(dir_okay=False), help="Training records database (default: the training_db setting).")
 @scan_options
 @click.pass_context
-def serve(ctx, host, port, allow_remote, token, **opts):
+def serve(ctx, host, port, allow_remote, token, training_bank, training_db, **opts):
     """A local web page for staff: check a draft, read the rule library. Needs: pip install 'phiscan[web]'."""
     try:
         import flask  # noqa: F401
@@ -737,7 +740,8 @@ def serve(ctx, host, port, allow_remote, token, **opts):
     from .web import check_bind, serve as run
 
     check_bind(host, allow_remote, token)  # refused before anything loads
-    cfg = _config(ctx, **_overrides(**opts))
+    cfg = _config(ctx, **_overrides(**opts), training_db=training_db)
+    cfg.training_bank = [*cfg.training_bank, *training_bank]
     try:
         run(cfg, host=host, port=port, token=token, allow_remote=allow_remote,
             ready=lambda url: click.echo(f"phiscan serve: open {url} (Ctrl-C to stop)", err=True))
@@ -791,6 +795,11 @@ def formats():
 
     for l in REGISTRY:
         click.echo(f"{l.name:16} {l.description}")
+
+
+from .training.cli import training as _training  # noqa: E402  (phiscan training quiz | export | validate)
+
+main.add_command(_training)
 
 
 if __name__ == "__main__":  # pragma: no cover
