@@ -383,3 +383,25 @@ def test_role_play_passes_the_model_answer_fails_a_leak_and_keeps_no_text(web):
     for f in db.parent.iterdir():  # the database and any journal beside it
         data = f.read_bytes()
         assert marker.encode() not in data and b"room 512" not in data and b"5th floor" not in data
+
+
+def test_serve_refuses_a_broken_institution_bank_naming_the_file(tmp_path):
+    pytest.importorskip("flask")
+    import subprocess
+    import sys
+
+    bad = tmp_path / "ours.yaml"
+    bad.write_text(MINI_BANK.replace('{text: "bed 9"', '{text: "bed 19"'), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "phiscan", "serve", "--port", "0", "--training-bank", str(bad)],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == f"phiscan: error: {bad}: case 'ward-name': identifiers.1: 'bed 19' is not in the post\n"
+
+
+def test_terminal_quiz_refuses_an_unknown_module_and_a_bad_trainee_id(tmp_path):
+    cfg = _mini_config(tmp_path)
+    r = CliRunner().invoke(main, ["--config", str(cfg), "training", "quiz", "--trainee", "rn-1", "--module", "kitchen"])
+    assert r.exit_code == 2 and "'kitchen': no such module (known: ward)" in r.output
+    r = CliRunner().invoke(main, ["--config", str(cfg), "training", "quiz", "--trainee", "Ana Lopez"])
+    assert r.exit_code == 2 and "trainee id: 1 to 64 letters" in r.output
+    assert not (tmp_path / "records.sqlite3").exists()
