@@ -1,6 +1,6 @@
 """How today's phiscan agrees with the training bank (not a test: the bank teaches, the detector may lag).
 
-Prints, for the packaged bank: PHI cases whose every identifier phiscan flags (a finding overlapping the span,
+Prints the time to load and validate the packaged bank and to render a 10-post quiz page, then, for the bank: PHI cases whose every identifier phiscan flags (a finding overlapping the span,
 any rule / the same rule), safe cases with no medium or high finding, role-play model answers that pass, and
 the cases that disagree. Usage: python benchmarks/training_bank.py [--verbose]"""
 from __future__ import annotations
@@ -14,8 +14,31 @@ from phiscan.training.roleplay import check_reply
 from phiscan.web.app import Checker, CheckInput
 
 
+def timings() -> None:
+    import statistics
+    import tempfile
+
+    t0 = time.perf_counter()
+    load_bank()
+    t1 = time.perf_counter()
+    load_bank()
+    t2 = time.perf_counter()
+    print(f"bank load and validation: {1000 * (t1 - t0):.0f} ms the first time (with imports), {1000 * (t2 - t1):.0f} ms again")
+    from phiscan.web import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        client = create_app(Config(training_db=f"{tmp}/t.sqlite3", training_quiz_size=10)).test_client()
+        ts = []
+        for seed in range(20):
+            a = time.perf_counter()
+            client.get(f"/training/quiz?seed={seed}")
+            ts.append(time.perf_counter() - a)
+    print(f"quiz page of 10 posts: {1000 * statistics.median(ts):.1f} ms (median of 20)")
+
+
 def main() -> None:
     verbose = "--verbose" in sys.argv
+    timings()
     checker = Checker(Config())
     bank = load_bank(rule_codes=[r.code for r in checker.engine.rules])
     t0 = time.perf_counter()
