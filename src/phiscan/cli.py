@@ -120,7 +120,7 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 @click.pass_context
 def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
-    from .model import Post, ScanResult
+    from .model import Post
 
     if text is None:
         if file is None:
@@ -159,34 +159,16 @@ def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     platform = platform.strip().lower() or None if platform else None
     post = Post(id=file or "draft", text=text, source=file or "<text>", created_at=when, reply_to_author=reply_to,
                 platform=platform)
-    result = ScanResult(sources=1)
-    for p, fs in scanner.scan([post]):
-        result.add(p, fs)
-    findings = result.findings
-    from .masking import mask_date
+    from .drafts import check_document, scan_draft
 
-    clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
-             "created_at_from": "--created-at" if created_at is not None else "now"}
+    result = scan_draft(scanner, post)
+    findings = result.findings
     try:
         if fmt == "json":
-            import io
-            import json
-
-            from .reporters import get_reporter
             from .reporters.json_report import dump_indented
 
-            buf = io.StringIO()
-            get_reporter("json").render(result, scanner.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-            doc = json.loads(buf.getvalue())
-            doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
-            # the safer rewrite, as the text output shows it; it quotes the post, so never with --redact
-            if not cfg.redact and any(f.field == "text" for f in findings):
-                from .rewrite import suggest_rewrite
-
-                doc["rewrite"] = suggest_rewrite(text, list(findings))
-            else:
-                doc["rewrite"] = None
-            dump_indented(doc, sys.stdout)
+            # the same document as the web page's /api/check (phiscan.drafts)
+            dump_indented(check_document(result, scanner, cfg, text, when, created_at is not None), sys.stdout)
             sys.stdout.write("\n")
         else:
             from .reporters.check import render_check
@@ -736,9 +718,12 @@ def train(corpus, output, validate_sets, folds):
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free one).")
 @click.option("--allow-remote", is_flag=True, help="Allow listening on a non-local address (with --token).")
 @click.option("--token", envvar="PHISCAN_SERVE_TOKEN", help="Access token every request must carry (16+ characters); env PHISCAN_SERVE_TOKEN.")
+@click.option("--training-bank", "training_bank", multiple=True, type=click.Path(dir_okay=False),
+              help="An institution's own training bank file, added to the packaged one (repeatable).")
+@click.option("--training-db", type=click.Path(dir_okay=False), help="Training records database (default: the training_db setting).")
 @scan_options
 @click.pass_context
-def serve(ctx, host, port, allow_remote, token, **opts):
+def serve(ctx, host, port, allow_remote, token, training_bank, training_db, **opts):
     """A local web page for staff: check a draft, read the rule library. Needs: pip install 'phiscan[web]'."""
     try:
         import flask  # noqa: F401
@@ -747,7 +732,8 @@ def serve(ctx, host, port, allow_remote, token, **opts):
     from .web import check_bind, serve as run
 
     check_bind(host, allow_remote, token)  # refused before anything loads
-    cfg = _config(ctx, **_overrides(**opts))
+    cfg = _config(ctx, **_overrides(**opts), training_db=training_db)
+    cfg.training_bank = [*cfg.training_bank, *training_bank]
     try:
         run(cfg, host=host, port=port, token=token, allow_remote=allow_remote,
             ready=lambda url: click.echo(f"phiscan serve: open {url} (Ctrl-C to stop)", err=True))
@@ -801,6 +787,11 @@ def formats():
 
     for l in REGISTRY:
         click.echo(f"{l.name:16} {l.description}")
+
+
+from .training.cli import training as _training  # noqa: E402  (phiscan training quiz | export | validate)
+
+main.add_command(_training)
 
 
 if __name__ == "__main__":  # pragma: no cover

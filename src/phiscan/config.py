@@ -61,10 +61,20 @@ class Config:
     # `module:Name` / `file.py:Name` entries; `recognizer_rules` maps their entities to rules ({EMPLOYEE_ID: PHI107}).
     recognizers: list[str] = field(default_factory=list)
     recognizer_rules: dict[str, str] = field(default_factory=dict)
+    # Training (phiscan.training): an institution's own bank files (added to the packaged bank, which
+    # `training_builtin_bank: false` leaves out), the quiz's pass mark in percent and its number of posts, and the
+    # records database (None: the per-user default, ~/.local/share/phiscan/training.sqlite3).
+    training_bank: list[str] = field(default_factory=list)
+    training_builtin_bank: bool = True
+    training_pass_mark: int = 80
+    training_quiz_size: int = 10
+    training_db: str | None = None
 
     def __post_init__(self) -> None:
         Severity.parse(self.fail_on)
         Severity.parse(self.min_severity)
+        if not 1 <= self.training_pass_mark <= 100:
+            raise ValueError(f"training_pass_mark: expected a percentage from 1 to 100, got {self.training_pass_mark}")
 
     @property
     def origins(self) -> dict[str, str]:
@@ -208,6 +218,8 @@ SETTINGS: dict[str, str] = {
     "model": "str", "packs": "list", "pack_files": "paths", "profile": "path", "rules_dirs": "paths", "authorizations": "path",
     "fail_on": "severity", "min_severity": "severity", "redact": "bool", "batch_size": "int", "max_text_chars": "int", "baseline": "path",
     "cache": "bool", "judgment": "str", "recognizers": "recognizers", "recognizer_rules": "mapping",
+    "training_bank": "paths", "training_builtin_bank": "bool", "training_pass_mark": "int", "training_quiz_size": "int",
+    "training_db": "path",
 }
 assert set(SETTINGS) == {f.name for f in fields(Config)}
 

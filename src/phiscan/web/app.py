@@ -12,19 +12,16 @@ or logged: the request log is off, and errors name the field and the problem, ne
 from __future__ import annotations
 
 import hmac
-import io
 import ipaddress
-import json
 import logging
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
 from ..errors import PhiscanError
 
 MAX_BODY = 256 * 1024  # bytes of one request: a post is far shorter; more is refused with 413
-CSRF_COOKIE = "phiscan_csrf"
+from ..drafts import CSRF_COOKIE  # noqa: E402
 TOKEN_COOKIE = "phiscan_token"
 ACCOUNT_TYPES = ("", "official", "staff")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -55,17 +52,7 @@ def check_bind(host: str, allow_remote: bool, token: str | None) -> None:
                         "or more (--token or PHISCAN_SERVE_TOKEN)")
 
 
-@dataclass
-class CheckInput:
-    text: str
-    platform: str | None
-    created_at: str | None
-    reply_to: str | None
-    account_type: str | None
-
-
-class BadInput(ValueError):
-    """A field of a check request is wrong; the message names the field, never quotes the text."""
+from ..drafts import BadInput, CheckInput, segments  # noqa: E402,F401  (shared with the training pages)
 
 
 def _field(data: dict, key: str, limit: int = 200) -> str | None:
@@ -118,14 +105,13 @@ class Checker:
 
     def check(self, inp: CheckInput) -> dict[str, Any]:
         """The document `phiscan check --format json` prints for this draft."""
-        from ..post_time import now as _now
-        from ..sanitize import is_blank as _blank
-        from ..masking import mask_date
-        from ..model import Post, ScanResult
+        from ..drafts import check_document, scan_draft
+        from ..model import Post
+        from ..post_time import now
+        from ..sanitize import is_blank as blank
         from ..post_time import PostTimeError, parse_post_time
-        from ..reporters import get_reporter
 
-        if _blank(inp.text):
+        if blank(inp.text):
             raise BadInput("text: the draft is empty (no text, or only white space): nothing to check")
         if inp.created_at:
             try:
@@ -133,27 +119,12 @@ class Checker:
             except PostTimeError as exc:
                 raise BadInput(f"created_at: {exc}") from None
         else:
-            when = _now()
+            when = now()
         post = Post(id="draft", text=inp.text, source="<text>", created_at=when, reply_to_author=inp.reply_to,
                     platform=inp.platform, account_type=inp.account_type)
-        result = ScanResult(sources=1)
-        for p, fs in self.engine.scan([post]):
-            result.add(p, fs)
-        cfg = self.config
-        buf = io.StringIO()
-        get_reporter("json").render(result, self.engine.rules, buf, redact=bool(cfg.redact), fail_on=cfg.fail_on)
-        doc = json.loads(buf.getvalue())
-        clock = {"created_at": mask_date(when.date().isoformat()) if cfg.redact else when.isoformat(),
-                 "created_at_from": "--created-at" if inp.created_at else "now"}
-        doc = {"version": doc.pop("version"), "tool": doc.pop("tool"), "check": clock, **doc}
-        findings = list(result.findings)
-        if not cfg.redact and any(f.field == "text" for f in findings):
-            from ..rewrite import suggest_rewrite
-
-            doc["rewrite"] = suggest_rewrite(inp.text, findings)
-        else:
-            doc["rewrite"] = None
-        doc["blocking"] = bool(result.failing_count(cfg.fail_on))
+        result = scan_draft(self.engine, post)
+        doc = check_document(result, self.engine, self.config, inp.text, when, bool(inp.created_at))
+        doc["blocking"] = bool(result.failing_count(self.config.fail_on))
         return doc
 
     def rule_page(self, rule) -> dict[str, Any]:
@@ -163,19 +134,6 @@ class Checker:
         return {"code": rule.code, "name": rule.name, "title": rule.title, "severity": rule.severity_range,
                 "what": rule.docs["what"], "why": rule.docs["why"], "example": rule.docs["example"],
                 "instead": rule.docs["instead"], "refs": refs}
-
-
-def segments(text: str, findings: list[dict]) -> list[dict]:
-    """The post cut where findings start and end: each piece with the findings over it (for <mark>)."""
-    spans = [f for f in findings if f.get("field") == "text" and 0 <= f["start"] < f["end"] <= len(text)]
-    cuts = sorted({0, len(text), *(f["start"] for f in spans), *(f["end"] for f in spans)})
-    order = {"low": 1, "medium": 2, "high": 3}
-    out = []
-    for a, b in zip(cuts, cuts[1:]):
-        over = [f for f in spans if f["start"] <= a and b <= f["end"]]
-        sev = max((f["severity"] for f in over), key=lambda s: order.get(s, 0)) if over else None
-        out.append({"text": text[a:b], "rules": " ".join(dict.fromkeys(f["rule"] for f in over)), "severity": sev})
-    return out
 
 
 def create_app(config: Config | None = None, *, token: str | None = None, allowed_hosts: set[str] | None = None):
@@ -328,6 +286,9 @@ def create_app(config: Config | None = None, *, token: str | None = None, allowe
             return error_page(404, "No such rule (see the rule library).")
         return page("rule.html", rule=checker.rule_page(rule))
 
+    from ..training.web import register as register_training  # /training: modules, role plays, quiz, records
+
+    register_training(app, checker, page, error_page)
     return app
 
 
