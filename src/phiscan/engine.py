@@ -383,6 +383,7 @@ class Scanner:
         if disclosed:
             msg = f"{msg} (discloses {disclosed})"
         line, column, end_line, end_column = post.position(fld, start, end)
+        image, box = post.region(fld, start, end) if post.regions else (None, None)
         return Finding(
             rule=rule.code, rule_name=rule.name, severity=severity, confidence=confidence,
             post_id=post.id, source=post.source, field=fld, start=start, end=end, evidence=evidence,
@@ -390,7 +391,7 @@ class Scanner:
             entity=entity, index=post.index, line=line, platform=post.platform, account=post.account,
             url=post.url, disclosed=disclosed, signals=signals, created_at=_iso(post.created_at),
             column=column, end_line=end_line, end_column=end_column,
-            context=neighbourhood(text, start, end) if text else "",
+            context=neighbourhood(text, start, end) if text else "", image=image, box=box,
         )
 
 

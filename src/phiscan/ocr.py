@@ -134,11 +134,25 @@ def read_image(img) -> list[Line]:
     return lines
 
 
+_MEMO: "dict[bytes, tuple[Line, ...]]" = {}  # sha256 of an image -> its lines: the same photo in two posts is read once
+MEMO_SIZE = 64
+
+
 def read(data: bytes) -> list[Line]:
-    """The text lines of an image file's bytes (phiscan.images' size and pixel limits apply)."""
+    """The text lines of an image file's bytes (phiscan.images' size and pixel limits apply). The last MEMO_SIZE
+    images' lines are kept in memory (never written anywhere), keyed by a hash of their bytes."""
+    import hashlib
+
     from . import images
 
-    return read_image(images.open_checked(data))
+    key = hashlib.sha256(data).digest()
+    got = _MEMO.get(key)
+    if got is None:
+        got = tuple(read_image(images.open_checked(data)))
+        if len(_MEMO) >= MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = got
+    return list(got)
 
 
 Region = tuple[int, int, int, int, int, int]  # start, end (characters of the field), x, y, w, h

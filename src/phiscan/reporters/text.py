@@ -69,6 +69,9 @@ class TextReporter:
         skipped = [r for r in result.inventory if r.status == "skipped"]
         for reason, n in Counter(r.reason for r in skipped).most_common():
             console.print(f"skipped {plural(n, 'file')}: {reason}", markup=False)
+        unread = [r for r in result.inventory if r.status == "scanned" and r.format == "image" and r.reason]
+        for reason, n in Counter(r.reason for r in unread).most_common():  # metadata read, text not (OCR)
+            console.print(f"{plural(n, 'image')} scanned for metadata only: {reason}", markup=False)
         console.print(
             f"{plural(result.posts, 'post')} scanned, {plural(summary.findings, 'finding')} "
             f"({failing} at or above {fail_on}), {len(result.suppressed)} suppressed, {len(result.baselined)} baselined.",
