@@ -23,6 +23,7 @@ from typing import Any
 
 INSTALL_HINT = "install phiscan[ocr] (pip install 'phiscan[ocr]') to read text in images"
 MIN_SCORE = 0.5  # lines the recogniser is less sure of are dropped
+MIN_SIDE = 16  # an image narrower or lower than this holds no readable line
 MAX_SIDE = 2000  # a larger image is scaled down before detection (rapidocr's max_side_len)
 _MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx", "Rec": "PP-OCRv6_rec_small.onnx"}
 
@@ -119,6 +120,8 @@ def read_image(img) -> list[Line]:
     bottom, left to right)."""
     import numpy as np
 
+    if min(img.size) < MIN_SIDE:  # an icon or a placeholder: no readable text, and no model load for it
+        return []
     arr = np.asarray(prepared(img))[:, :, ::-1].copy()  # rapidocr takes BGR pixels, as OpenCV reads them
     out = engine()(arr)
     if out is None or out.boxes is None or out.txts is None:
