@@ -91,3 +91,19 @@ def test_fixtures_exports_hold_no_image_worth_reading():
 
     found = [p for p in (ROOT / "fixtures" / "exports").rglob("*") if p.suffix.lower() in suffixes]
     assert found and all(Image.open(p).size[0] * Image.open(p).size[1] <= 64 * 64 for p in found)
+
+
+def test_html_region_of_an_image_inside_a_zip_archive(tmp_path, scans):
+    """The report reads the image again from the archive member the scan read (`x.zip!data/tweets_media/...`)."""
+    import zipfile
+
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w") as out:
+        for p in sorted((ROOT / FIX / "x-archive").rglob("*")):
+            if p.is_file():
+                out.write(p, p.relative_to(ROOT / FIX / "x-archive").as_posix())
+    res = CliRunner().invoke(main, ["scan", str(z), "--no-cache", "--format", "html"])
+    assert res.exit_code == 1, res.output
+    member = f"{z}!data/tweets_media/1790000000000000201-Gk4WardBoard.jpg"
+    assert re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="([^"]+)">\s*<figcaption>Text read from <code>([^<]+)</code>',
+                      res.stdout) == [("Flagged region of the image (findings 1, 2, 3, 4, 5, 6)", member)]
