@@ -101,6 +101,13 @@ def photo_background(size=(1000, 700), seed=5) -> Image.Image:
     return img
 
 
+def phone(inner: Image.Image, at=(1500, 1400)) -> Image.Image:
+    """A 4032 x 3024 phone photo with `inner` at its native size somewhere in it (small text in a big photo)."""
+    img = Image.new("RGB", (4032, 3024), (90, 80, 70))
+    img.paste(inner, at)
+    return img
+
+
 def scenes():
     b = board()
     return [
@@ -110,5 +117,7 @@ def scenes():
         ("wristband", wristband(), WRISTBAND),
         ("monitor", screen(), SCREEN),
         ("board-small", small(), BOARD[:2]),
+        ("phone-wristband", phone(wristband()), WRISTBAND),
+        ("phone-board", phone(b, (600, 500)), BOARD),
         ("team-photo", photo_background(), []),
     ]

@@ -25,6 +25,11 @@ INSTALL_HINT = "install phiscan[ocr] (pip install 'phiscan[ocr]') to read text i
 MIN_SCORE = 0.5  # lines the recogniser is less sure of are dropped
 MIN_SIDE = 16  # an image narrower or lower than this holds no readable line
 MAX_SIDE = 2000  # a larger image is scaled down before detection (rapidocr's max_side_len)
+# Text detection on the image scaled so that its longer side is at most DET_SIDE (never enlarged). rapidocr's own
+# default enlarges the shorter side to 736, which blows a 760 x 170 wristband up to 3300 px wide (3 s) and misses
+# a wristband in a 4032 x 3024 phone photo; this setting read every generated scene as well or better at 2.4x less
+# CPU (benchmarks/ocr_engines.py, scenes phone-wristband, phone-board).
+DET_SIDE = 1280
 _MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx", "Rec": "PP-OCRv6_rec_small.onnx"}
 
 
@@ -97,7 +102,7 @@ def engine():
         d = _model_dir()
         assert d is not None
         params: dict[str, Any] = {"Global.log_level": "error", "Global.max_side_len": MAX_SIDE,
-                                  "Global.model_root_dir": str(d)}
+                                  "Global.model_root_dir": str(d), "Det.limit_type": "max", "Det.limit_side_len": DET_SIDE}
         for stage, name in _MODELS.items():
             params[f"{stage}.model_path"] = str(d / name)
         _ENGINE = RapidOCR(params=params)
