@@ -134,6 +134,14 @@ def test_no_image_text_in_logs(report):
     assert "Hartley" not in res.stderr and "Okafor" not in res.stderr
 
 
+def test_text_report_names_the_image_and_the_box(queue, report):
+    d, _ = queue
+    data, _ = report
+    b = next(f["box"] for f in data["findings"] if f["evidence"] == "Hartley")
+    text = _scan(str(d)).stdout
+    assert f"       in image {d / 'board.png'}, box x {b[0]} y {b[1]} {b[2]}x{b[3]} px" in text.splitlines()
+
+
 def test_sarif_carries_the_image_and_the_box(queue, report):
     d, _ = queue
     data, _ = report

@@ -31,6 +31,9 @@ class TextReporter:
             console.print(Text.assemble((f"{str(f.severity).upper():6}", STYLE[str(f.severity)]),
                                         f" {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}"))
             console.print(f"       {ev!r}: {f.message}", markup=False)
+            if f.image is not None:  # text read from an image (OCR)
+                box = f", box x {f.box[0]} y {f.box[1]} {f.box[2]}x{f.box[3]} px" if f.box else ""
+                console.print(f"       in image {f.image}{box}", markup=False)
             if f.policies:
                 console.print("       policy: " + "; ".join(f.policies), markup=False)
             if f.status == "authorized":
