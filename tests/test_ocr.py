@@ -240,3 +240,26 @@ def test_box_of_maps_characters_to_part_of_their_line():
     x, y, w, h = ocr.box_of(regions, 5, 12, text)  # "Hartley": the right part of the first line
     assert (x, y, w, h) == (205, 50, 135, 40)  # "Rm 9 " is 4.55 of 10.4 letter widths: 105 of 240 px
     assert ocr.box_of(regions, 5, 18) == (100, 50, 240, 110)  # over two lines: the union
+
+
+def test_ocr_failure_is_an_error_naming_the_image_and_the_metadata_is_still_scanned(tmp_path, monkeypatch):
+    d = tmp_path / "queue"
+    d.mkdir()
+    img = Image.new("RGB", (120, 80), (200, 200, 200))
+    ex = Image.Exif()
+    ex.get_ifd(0x8825).update({1: "N", 2: (40.0, 42.0, 46.08), 3: "W", 4: (74.0, 0.0, 21.6)})
+    img.save(d / "shot.jpg", exif=ex)
+    (d / "post.md").write_text("---\nmedia: [shot.jpg]\n---\nA great day!\n", encoding="utf-8")
+
+    def broken(img):
+        raise RuntimeError("Rm 9 Hartley")  # whatever an engine says is never repeated
+
+    monkeypatch.setattr(ocr, "read_image", broken)
+    monkeypatch.setattr(ocr, "_MEMO", {})
+    res = CliRunner().invoke(main, ["scan", "--no-cache", "--images", "ocr", "--format", "json", str(d)])
+    assert res.exit_code == 2, res.output
+    data = json.loads(res.stdout)
+    assert data["errors"] == [{"source": str(d / "shot.jpg"), "where": "ocr",
+                               "message": "image text could not be read (OCR: RuntimeError)"}]
+    assert [(f["rule"], f["field"]) for f in data["findings"]] == [("PHI115", "media[0].exif_gps")]
+    assert "Hartley" not in res.output
