@@ -8,6 +8,8 @@ of a scan's time spent on images. Figures are printed, never asserted.
 It writes N JPEGs (half with EXIF GPS, serial and a caption of invented text) and a Markdown post naming each
 into a temporary content-queue folder, then times (1) `images.metadata_fields` per image, in process, and (2)
 `phiscan scan FOLDER --images metadata` against `--images off` as subprocesses (wall time, model load included).
+With the ocr extra it then times OCR per image on generated whiteboards (benchmarks/ocr_scenes.py) and a scan with
+`--images ocr` against `--images off`.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=200)
     ap.add_argument("--size", default="1600x1200")
+    ap.add_argument("--ocr-images", type=int, default=12, help="whiteboard photos for the OCR figures (0: none)")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
     from phiscan import images
@@ -68,7 +71,52 @@ def main() -> None:
         share = max(0.0, walls["metadata"] - walls["off"]) / walls["metadata"]
         print(f"scan --images off {walls['off']:.2f} s, --images metadata {walls['metadata']:.2f} s: "
               f"{share:.0%} of the scan's time on images")
-        print("OCR: not built yet (issue 18, step 3)")
+        ocr_bench(Path(tmp), args.ocr_images)
+
+
+def ocr_bench(tmp: Path, n: int) -> None:
+    """OCR time per image (phiscan.ocr.read, in process, model loaded first) on whiteboards of different rows,
+    and a scan's wall time with --images ocr against --images off on a queue of such photos."""
+    from phiscan import ocr
+
+    if not ocr.available():
+        print(f"OCR: {ocr.why_not()}")
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import ocr_scenes
+
+    folder = tmp / "boards"
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        rows = [f"Rm {i + 3} Hartley fall risk", f"Bed {i % 9 + 1} Okafor sepsis", f"Rm {i + 20} Moreau NPO"]
+        img = ocr_scenes.board(rows, size=(1600, 1200)) if i % 2 == 0 else ocr_scenes.tilted(ocr_scenes.board(rows))
+        p = folder / f"board{i:03d}.jpg"
+        img.save(p, quality=85)
+        (folder / f"post{i:03d}.md").write_text(f"---\nmedia: [{p.name}]\n---\nA great night on the unit!\n", encoding="utf-8")
+        paths.append(p)
+    t = time.perf_counter()
+    ocr.engine()
+    load = time.perf_counter() - t
+    times, cpu = [], []
+    for p in paths:
+        data = p.read_bytes()
+        t, c = time.perf_counter(), time.process_time()
+        ocr.read(data)
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    print(f"OCR: {n} whiteboard photos (1600 x 1200 and tilted 1000 x 520): median {statistics.median(times) * 1000:.0f} ms "
+          f"wall ({statistics.median(cpu) * 1000:.0f} ms CPU, all threads), max {max(times) * 1000:.0f} ms an image; "
+          f"model load {load * 1000:.0f} ms once")
+    walls = {}
+    for mode in ("off", "ocr"):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "phiscan", "scan", str(folder), "--images", mode, "--no-cache",
+                        "--format", "json", "--output", str(tmp / f"ocr-{mode}.json")], check=False)
+        walls[mode] = time.perf_counter() - t
+    share = max(0.0, walls["ocr"] - walls["off"]) / walls["ocr"]
+    print(f"scan of {n} posts with a photo each: --images off {walls['off']:.2f} s, --images ocr {walls['ocr']:.2f} s: "
+          f"{share:.0%} of the scan's time on images")
 
 
 if __name__ == "__main__":

@@ -211,7 +211,10 @@ def test_png_caption_is_scanned_as_a_text_field(tmp_path: Path):
         ("PHI105", "media[0].png_description", "Rm 9")]
 
 
-def test_images_ocr_is_a_clear_usage_error_until_ocr_is_built(queue: Path):
+def test_images_ocr_without_the_ocr_extra_is_a_clear_usage_error(queue: Path, monkeypatch):
+    from phiscan import ocr
+
+    monkeypatch.setattr(ocr, "_STATE", f"image text not read (OCR): {ocr.INSTALL_HINT}")
     res = scan("--images", "ocr", str(queue))
     assert res.exit_code == 2
-    assert "--images ocr: text in images (OCR) is not available yet; use --images metadata" in res.output
+    assert "--images ocr: image text not read (OCR): install phiscan[ocr] (pip install 'phiscan[ocr]')" in res.output

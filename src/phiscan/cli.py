@@ -332,8 +332,9 @@ def _echo_errors(errors, warnings=()) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
 @click.option("--baseline", "baseline", type=click.Path(dir_okay=False),
               help="Baseline file of accepted findings (see `phiscan baseline`): report only findings not in it.")
-@click.option("--images", "images", type=click.Choice(["off", "metadata", "ocr"]), default="metadata", show_default=True,
-              help="What is read of images beside posts: nothing, their metadata (EXIF GPS, time, serial, captions), or also their text (OCR).")
+@click.option("--images", "images", type=click.Choice(["off", "metadata", "ocr"]), default=None,
+              help="What is read of images beside posts: nothing, their metadata (EXIF GPS, time, serial, captions), or also "
+                   "their text (OCR). Default: ocr when the ocr extra is installed, else metadata.")
 @input_opts
 @scan_options
 @click.pass_context
@@ -344,8 +345,11 @@ def scan(ctx, paths, fmt, output, baseline, input_format, text_column, encoding,
     errors. Suppressed and baselined findings are counted, never failing."""
     from .reporters import get_reporter
 
-    if images == "ocr":
-        raise click.UsageError("--images ocr: text in images (OCR) is not available yet; use --images metadata")
+    from .ocr import default_mode, why_not
+
+    if images == "ocr" and why_not():
+        raise click.UsageError(f"--images ocr: {why_not()}")
+    images = images or default_mode()
     cfg = _config(ctx, **_overrides(**opts), baseline=baseline)
     result, scanner = _run_scan(ctx, cfg, paths, input_format, text_column, encoding, quiet, jobs, changed_since,
                                 baseline_file=cfg.baseline, images=images)

@@ -392,6 +392,7 @@ class Scanner:
         if disclosed:
             msg = f"{msg} (discloses {disclosed})"
         line, column, end_line, end_column = post.position(fld, start, end)
+        image, box = post.region(fld, start, end) if post.regions else (None, None)
         return Finding(
             rule=rule.code, rule_name=rule.name, severity=severity, confidence=confidence,
             post_id=post.id, source=post.source, field=fld, start=start, end=end, evidence=evidence,
@@ -399,7 +400,7 @@ class Scanner:
             entity=entity, index=post.index, line=line, platform=post.platform, account=post.account,
             url=post.url, disclosed=disclosed, signals=signals, created_at=_iso(post.created_at),
             column=column, end_line=end_line, end_column=end_column,
-            context=neighbourhood(text, start, end) if text else "",
+            context=neighbourhood(text, start, end) if text else "", image=image, box=box,
             role=role.role if role is not None else None, role_signal=role.signal if role is not None else None,
         )
 

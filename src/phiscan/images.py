@@ -97,6 +97,9 @@ def _open(data: bytes):
     return img
 
 
+open_checked = _open  # phiscan.ocr reads pixels through the same limits
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
         if value[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00", b"JIS\x00\x00\x00\x00\x00", b"\x00" * 8):

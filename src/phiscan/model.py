@@ -75,6 +75,8 @@ class Post:
     # body), so an offset inside it maps to an exact line and column; otherwise (a quoted front matter value)
     # (line, column) is where the field's key is, and every finding in that field points there.
     locations: tuple[tuple[str, int, int, bool], ...] = ()
+    # Text read from images (OCR): (field, image, regions), regions as phiscan.ocr.field_of gives them.
+    regions: tuple[tuple[str, str, tuple[tuple[int, int, int, int, int, int], ...]], ...] = ()
 
     def texts(self) -> list[tuple[str, str]]:
         """Every scannable text of the post as (field, text), main text first."""
@@ -84,6 +86,15 @@ class Post:
             if m.alt:
                 out.append((f"media[{i}].alt", m.alt))
         return [(f, t) for f, t in out if t]
+
+    def region(self, fld: str, start: int, end: int) -> tuple[str | None, tuple[int, int, int, int] | None]:
+        """(image, pixel box x, y, w, h) of text[start:end] of a field read from an image, else (None, None)."""
+        for name, image, regions in self.regions:
+            if name == fld:
+                from .ocr import box_of
+
+                return image, box_of(regions, start, end, dict(self.fields).get(fld))
+        return None, None
 
     def position(self, fld: str, start: int, end: int) -> tuple[int | None, int | None, int | None, int | None]:
         """(line, column, end line, end column) of text[start:end] of a field in the source file, 1-based, columns
@@ -165,6 +176,8 @@ class Finding:
     # signal that says so ("relative: 'her dad'"); None for findings of other identifiers
     role: str | None = None
     role_signal: str | None = None
+    image: str | None = None  # text read from an image (OCR): the image, and the box of the evidence in it
+    box: tuple[int, int, int, int] | None = None  # x, y, w, h in pixels (see phiscan.ocr)
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         """The finding as the JSON report writes it (`findings[]` of report version 1.0): the same keys in the
@@ -178,7 +191,7 @@ class Finding:
             d = redact_finding(self).to_dict()
             d["evidence"] = mask(self.evidence, self.entity)
             return d
-        return {
+        out = {
             "rule": self.rule,
             "rule_name": self.rule_name,
             "severity": str(self.severity),
@@ -208,6 +221,10 @@ class Finding:
             "justification": self.justification,
             "fingerprint": self.fingerprint,
         }
+        if self.image is not None:  # only findings in text read from an image have these keys
+            out["image"] = self.image
+            out["box"] = list(self.box) if self.box else None
+        return out
 
     @property
     def fingerprint(self) -> str:

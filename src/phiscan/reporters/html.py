@@ -58,6 +58,7 @@ CSS = """
 :root { color-scheme: light; --high: #b3261e; --medium: #9a6700; --low: #0b6e99; --info: #555; --line: #d0d7de; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
+figure.ocr-region { margin: .5rem 0; } figure.ocr-region img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
 header.page, main { max-width: 70rem; margin: 0 auto; padding: 0 1rem; }
 header.page { padding-top: 1rem; }
@@ -197,7 +198,7 @@ def csp(script: str = SCRIPT) -> str:
     return (
         "default-src 'none'; style-src 'unsafe-inline'; "
         f"script-src {script_hash(script)} 'unsafe-inline'; "
-        "img-src 'none'; base-uri 'none'; form-action 'none'"
+        "img-src data:; base-uri 'none'; form-action 'none'"
     )
 
 
@@ -321,6 +322,11 @@ class HtmlReporter:
                 text = next((t for _, t in recs if t is not None), None)
                 if not redact and text is not None:
                     P += _quote(text, [(i, f) for i, (f, _) in numbered if evidence_ok(text, f)])
+                boxed = [(i, f.box) for i, (f, _) in numbered if f.image is not None and f.box]
+                if boxed:  # text read from an image: the flagged region (see image_crop)
+                    from .image_crop import figure
+
+                    P += figure(recs[0][0].image, boxed, redact, esc)
                 for i, (f, _) in numbered:
                     P += self._card(i, f, rules, redact, result.clauses)
                 P.append("</div>")
@@ -360,6 +366,9 @@ class HtmlReporter:
         details = [("Evidence", f'<mark class="evidence">{esc(display_evidence(f, redact))}</mark>'
                     + (" <span class=\"masked\">(masked)</span>" if redact else ""))]
         details.append(("Where", f"{esc(f.field)}, characters {f.start}–{f.end}"))
+        if f.image is not None and f.box:
+            x, y, w, h = f.box
+            details.append(("In the image", f"<code>{esc(f.image)}</code>, box x {x}, y {y}, {w} × {h} px"))
         if f.disclosed:
             details.append(("Discloses", esc(f.disclosed)))
         details += _authorization_details(f)

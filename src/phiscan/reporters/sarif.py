@@ -186,6 +186,12 @@ class SarifReporter:
         if f.role:  # who the person or handle is (classify.roles), and the signal that says so
             res["properties"]["role"] = f.role
             res["properties"]["roleSignal"] = f.role_signal
+        if f.image is not None:  # text read from an image (OCR): the image, and the pixel box of the evidence
+            res["relatedLocations"] = [{"id": 1, **_location(f.image, None),
+                                        "message": {"text": "the image whose text (OCR) holds the evidence"}}]
+            res["properties"]["image"] = artifact_uri(f.image)
+            if f.box:
+                res["properties"]["box"] = dict(zip(("x", "y", "width", "height"), f.box))
         if f.rule in index:
             res["ruleIndex"] = index[f.rule]
         if f.status == "suppressed":

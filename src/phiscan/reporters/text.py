@@ -31,6 +31,9 @@ class TextReporter:
             console.print(Text.assemble((f"{str(f.severity).upper():6}", STYLE[str(f.severity)]),
                                         f" {f.rule} {f.rule_name}  {where}  {f.field}:{f.start}-{f.end}"))
             console.print(f"       {ev!r}{f' ({f.role})' if f.role else ''}: {f.message}", markup=False)
+            if f.image is not None:  # text read from an image (OCR)
+                box = f", box x {f.box[0]} y {f.box[1]} {f.box[2]}x{f.box[3]} px" if f.box else ""
+                console.print(f"       in image {f.image}{box}", markup=False)
             if f.policies:
                 console.print("       policy: " + "; ".join(f.policies), markup=False)
             if f.status == "authorized":
@@ -69,6 +72,9 @@ class TextReporter:
         skipped = [r for r in result.inventory if r.status == "skipped"]
         for reason, n in Counter(r.reason for r in skipped).most_common():
             console.print(f"skipped {plural(n, 'file')}: {reason}", markup=False)
+        unread = [r for r in result.inventory if r.status == "scanned" and r.format == "image" and r.reason]
+        for reason, n in Counter(r.reason for r in unread).most_common():  # metadata read, text not (OCR)
+            console.print(f"{plural(n, 'image')} scanned for metadata only: {reason}", markup=False)
         console.print(
             f"{plural(result.posts, 'post')} scanned, {plural(summary.findings, 'finding')} "
             f"({failing} at or above {fail_on}), {len(result.suppressed)} suppressed, {len(result.baselined)} baselined.",

@@ -120,8 +120,8 @@ class _Tally:
                     r.fields += self.records[m].fields
             if r.errors or src in self.lost:
                 r.status = "partial" if r.posts else "error"
-            else:
-                r.status, r.reason = "scanned", ""
+            else:  # an image scanned for its metadata only keeps why its text was not read (OCR)
+                r.status, r.reason = "scanned", r.reason if r.format == "image" else ""
         return sorted(self.records.values(), key=lambda r: r.source)
 
 

@@ -36,10 +36,18 @@ class Pictures:
                 self.by_tail.setdefault("/".join(parts[i:]), []).append(e)
         self.used: set[int] = set()
         self.read: dict[int, list[tuple[str, str]] | ReadError | str] = {}
+        self.regions: dict[int, tuple] = {}  # OCR line boxes of an image's `ocr` field (phiscan.ocr.field_of)
+        self.ocr_errors: dict[int, ReadError] = {}  # OCR failed: an error; the metadata fields stay
 
     @property
     def mode(self) -> str:
-        return self.options.images if self.options.images in images.MODES else "metadata"
+        mode = self.options.images if self.options.images in images.MODES else "metadata"
+        if mode == "ocr":
+            from .. import ocr
+
+            if not ocr.available():  # the CLI refuses --images ocr without the extra; the API reads metadata
+                return "metadata"
+        return mode
 
     def _find(self, post: Post, uri: str | None) -> Entry | None:
         if not uri or not self.entries:
@@ -79,13 +87,32 @@ class Pictures:
                                "bytes; not read (a safety limit)")
         else:
             try:
-                result = images.metadata_fields(e.read_bytes(images.MAX_IMAGE_BYTES + 1, guard=False))
+                data = e.read_bytes(images.MAX_IMAGE_BYTES + 1, guard=False)
+                result = images.metadata_fields(data)
+                if self.mode == "ocr":
+                    self._ocr(e, data, result)
             except InputError as exc:
                 result = exc.to_error()
             except images.ImageError as exc:
                 result = ReadError(e.display, "", exc.message) if exc.refused else exc.message
         self.read[id(e)] = result
         return result
+
+    def _ocr(self, e: Entry, data: bytes, fields: list[tuple[str, str]]) -> None:
+        """Text in the image (phiscan.ocr) as the field `ocr`, its line boxes kept for the findings."""
+        from .. import ocr
+
+        try:
+            lines = ocr.read(data)
+        except images.ImageError:
+            raise
+        except Exception as exc:  # the engine failed on these pixels: the metadata is still scanned
+            self.ocr_errors[id(e)] = ReadError(e.display, "ocr", f"image text could not be read (OCR: {exc.__class__.__name__})")
+            return
+        text, regions = ocr.field_of(lines)
+        if text:
+            fields.append(("ocr", text))
+            self.regions[id(e)] = regions
 
     def _account(self, e: Entry, result) -> list[ReadError]:
         """Inventory and errors of an image, once."""
@@ -97,13 +124,25 @@ class Pictures:
             self.tally.skip(e.display, rec.kind, result, self.container)
             return []
         rec.format = "image"
-        return [result] if isinstance(result, ReadError) else []
+        if isinstance(result, list) and self.mode != "ocr":
+            rec.reason = self.text_not_read
+        if isinstance(result, ReadError):
+            return [result]
+        return [self.ocr_errors[id(e)]] if id(e) in self.ocr_errors else []
+
+    @property
+    def text_not_read(self) -> str:
+        """Why an image's text was not read: the inventory's reason for an image scanned for metadata only."""
+        from .. import ocr
+
+        return ocr.why_not() or "image text not read (OCR): --images metadata; use --images ocr to read it"
 
     def attach(self, post: Post) -> tuple[Post, list[ReadError]]:
         """The post with the fields of the images it names, and the errors of those images (each once)."""
         if not self.entries or not post.media:
             return post, []
         fields = list(post.fields)
+        regions = list(post.regions)
         errors: list[ReadError] = []
         for i, m in enumerate(post.media):
             e = self._find(post, m.uri)
@@ -113,9 +152,11 @@ class Pictures:
             errors.extend(self._account(e, result))
             if isinstance(result, list):
                 fields.extend((f"media[{i}].{name}", text) for name, text in result)
+                if id(e) in self.regions:
+                    regions.append((f"media[{i}].ocr", e.display, self.regions[id(e)]))
         if len(fields) == len(post.fields):
             return post, errors
-        return replace(post, fields=tuple(fields)), errors
+        return replace(post, fields=tuple(fields), regions=tuple(regions)), errors
 
     def rest(self) -> Iterator[Post | ReadError]:
         """Images no post named: a post of each one that gives fields, and their errors."""
@@ -127,4 +168,5 @@ class Pictures:
             if isinstance(result, list) and result:
                 yield Post(id=e.display, text="", kind="image", source=e.display,
                            media=(Media(uri=e.name, kind="image"),),
-                           fields=tuple((f"media[0].{name}", text) for name, text in result))
+                           fields=tuple((f"media[0].{name}", text) for name, text in result),
+                           regions=(("media[0].ocr", e.display, self.regions[id(e)]),) if id(e) in self.regions else ())
