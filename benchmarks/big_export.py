@@ -148,7 +148,7 @@ def clean_text(w: Words, r: random.Random) -> str:
         return (f"Our stroke team hit a door-to-needle time of {r.randint(18, 45)} minutes this quarter. "
                 f"{w.filler(r.randint(6, 14))} Thank you team!")
     if t == 7:
-        return (f"Blood drive today until {r.randint(3, 7)}pm in {place}. Every donation can help up to three "
+        return (f"Blood drive today until {r.randint(3, 7)}pm in {place}. Each donation can help up to three "
                 f"people. {w.filler(r.randint(4, 10))}")
     if t == 8:
         return (f"Free CPR class on the {ordinal(r.randint(4, 28))} in {place}. {w.filler(r.randint(5, 12))} "
@@ -192,7 +192,7 @@ def phi_text(w: Words, r: random.Random) -> str:
     if t == 4:
         return f"Shoutout to Mrs. {name.split()[1]}, {age} years young, who walked the halls of {unit} on {date} after her hip surgery"
     if t == 5:
-        return f"my patient {name} in bed {r.randint(1, 40)} finally got extubated this morning after {r.randint(3, 30)} days on the vent 😭"
+        return f"my patient {name} in bed {r.randint(1, 40)} was finally extubated this morning, after {r.randint(3, 30)} days on the vent 😭"
     return f"please keep {name} in room {room} in your prayers, {age} y/o admitted {date} with sepsis. #ICUnurse"
 
 

@@ -26,7 +26,7 @@ files=[]
 for p in paths:
     if os.path.isdir(p):
         for root,_,fs in os.walk(p):
-            files += [os.path.join(root,f) for f in fs if f.endswith(('.py','.yaml','.yml','.jsonl','.json','.md','.txt'))]
+            files += [os.path.join(root,f) for f in fs if f.endswith(('.py','.yaml','.yml','.jsonl','.json','.md','.txt','.csv','.js','.html'))]
     else: files.append(p)
 tot=0
 for f in files:

@@ -145,10 +145,10 @@ def build() -> dict[str, bytes]:
 SCHEDULER_QUIRKS = {
     # Hootsuite, no header: line 4 has unquoted commas in the message (columns B onwards read as the message)
     "hootsuite-unquoted-commas.csv": (
-        '03/14/2025 09:00,"Join us Saturday for the Riverside Medical Center community health fair! Free blood '
-        'pressure checks, flu shots and cooking demos.",https://www.riversidemedical.example/events/health-fair\n'
+        '03/14/2025 09:00,"Join us Saturday for the Riverside Medical Center community health fair! Free BP '
+        'screenings, flu shots and cooking demos.",https://www.riversidemedical.example/events/health-fair\n'
         "03/15/2025 12:30,Shout-out to our 4 West night nurses for their teamwork this week. You make Riverside proud!,\n"
-        '03/17/2025 16:45,"So happy for my patient Delphine Arceneaux in room 412 who was discharged yesterday after '
+        '03/17/2025 16:45,"So happy for my patient Solange Thibodeaux in room 412 who was discharged yesterday after '
         'her hip surgery!"\n'
         "03/18/2025 08:15,Reminder for Okafor Brightwater: your cardiology follow-up is booked, call 555-0142 and "
         "mention MRN 00739218,https://www.riversidemedical.example/contact\n"
@@ -159,15 +159,15 @@ SCHEDULER_QUIRKS = {
         "date,time_24hr,message_text,link_url,image_url,tags\n"
         "04/02/2025,09:30,Our new Family Birthing Center opens May 1. Tours every Saturday!,"
         "https://www.riversidemedical.example/birthing,https://cdn.riversidemedical.example/img/birthing.jpg,events\n"
-        '04/15/2025,13:00,"Thank you to the Environmental Services team: 10,000 rooms cleaned this quarter!",,,staff\n'
-        "04/16/2025,07:45,\"Get well soon to Harold Vesterby, 94, recovering in our cardiac ICU after Sunday's bypass. "
+        '04/15/2025,13:00,"Thank you to our housekeeping crew: 10,000 rooms cleaned this quarter!",,,staff\n'
+        "04/16/2025,07:45,\"Get well soon to Harold Vesterby, 94, now recovering in our heart ICU after Sunday's bypass. "
         'From all of us: ""You\'ve got this, Harold!""",,,\n'
         "04/18/2025,25:00,Questions about your bill? Our billing office is open weekdays.,,,billing\n"
     ),
     # Ayrshare: line 5's scheduleDate is "next week", not an ISO 8601 date-time
     "ayrshare-bad-date.csv": (
         "post,platforms,mediaUrls,scheduleDate\n"
-        '"Flu shot clinics are open this week at all Riverside locations, no appointment needed.","twitter, facebook",,'
+        '"Flu shot clinics are open this week at all Riverside locations, walk-ins welcome.","twitter, facebook",,'
         "2025-10-06T14:00:00Z\n"
         "Big thanks to Chef Ramon and our nutrition services team for the harvest lunch!,instagram,"
         "https://cdn.riversidemedical.example/img/harvest.jpg,2025-10-08T17:30:00Z\n"

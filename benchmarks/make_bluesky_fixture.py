@@ -71,7 +71,7 @@ def link_facet(text: str, url_text: str, uri: str) -> dict:
 
 def records() -> dict[str, dict]:
     """key -> record. Post keys are TIDs from createdAt; clock ids are picked in main() to shape the tree."""
-    text1 = "Free blood pressure checks at the Larkspur farmers market this Saturday 🩺 larkspurgeneral.example/bp…"
+    text1 = "Free BP screenings at the Larkspur farmers market this Saturday 🩺 larkspurgeneral.example/bp…"
     posts = [
         ("2024-04-02T14:00:00.000Z", {
             "text": text1,
@@ -87,7 +87,7 @@ def records() -> dict[str, dict]:
             ]},
         }),
         ("2024-04-04T18:45:12.345Z", {
-            "text": "So glad your dad is home! Tell Mr. Abernathy-Cole the cardiac rehab team says hi 💙 "
+            "text": "So glad your dad is home! Tell Mr. Pemberton-Cole the cardiac rehab team says hi 💙 "
                     "He was discharged from room 5 on 3/2.",
             "reply": {"root": strong_ref(f"at://{OTHER}/app.bsky.feed.post/3kq2abcdefg2a"),
                       "parent": strong_ref(f"at://{OTHER}/app.bsky.feed.post/3kq2abcdefh2b")},

@@ -23,7 +23,7 @@ FIRST = ["Marisol", "Dmitri", "Keisha", "Tomasz", "Priyanka", "Aurelio", "Brenda
 LAST = ["Okonkwo", "Vasquez-Reyes", "Lindqvist", "Prendergast", "Abernathy", "Kowalczyk", "Nakashima", "Oyelaran",
         "Thistlewood", "Marchetti", "Delacroix", "Haverford", "Quintanilla", "Bjornstad", "Ashdown", "Mwangi",
         "Castellanos", "Pemberton", "Ruiz-Albarran", "Whitcombe"]
-TOWNS = ["Oakridge Falls", "Millbrook", "Cedar Hollow", "Pine Bluff Junction", "Harlow Springs", "East Kinmont",
+TOWNS = ["Elmwood Falls", "Ashbury", "Alder Glen", "Pine Bluff Junction", "Marlow Springs", "East Kinmont",
          "Larkspur", "Wyncote Mills"]
 UNITS = ["NICU", "PICU", "cardiac ICU", "ortho floor", "4 West", "the burn unit", "labor and delivery", "oncology",
          "the ED", "rehab", "the cath lab", "pediatrics"]
@@ -51,7 +51,7 @@ EVENT_SENTENCES = [
     "Thank you to our sponsors for making the {event} possible again this year.",
 ]
 SHOUTOUT_SENTENCES = [
-    "Huge shout-out to our {role} team on {unit} for going above and beyond this week.",
+    "Huge shout-out to our {role} team on {unit} for going the extra mile this week.",
     "Congratulations to {staff}, RN, on {n} years of caring for our community!",
     "Please help us welcome Dr. {staff_last} to our {unit} family.",
     "Our {role} crew kept everything running through the storm, and we are so grateful.",
@@ -79,7 +79,7 @@ CHATTER_SENTENCES = [
     "Our cafeteria is serving pumpkin soup all week.",
     "Tag someone who makes your day better.",
     "We love seeing all the cards and drawings from local students.",
-    "Stay safe out there and check on your neighbors during the heat wave.",
+    "Stay safe out there and check in on the people next door during the heat wave.",
     "Flu season is coming, so now is a good time to get your shot.",
     "Thank you for the kind words, we will pass them along to the team.",
     "Visiting hours are 8am to 8pm every day.",

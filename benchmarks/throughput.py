@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from synthetic_posts import write_jsonl  # noqa: E402
 
-SHORT_POST = "my pt dmitri finally got extubated this morning after 11 days on the vent"
+SHORT_POST = "my pt dmitri was finally extubated this morning, after eleven days on the vent"
 
 PRESIDIO = r"""
 import json, sys, time

@@ -33,13 +33,13 @@ TEMPLATES = [
     "Flu shot clinic this Saturday 9-1 in the Main Atrium, no appointment needed! #community",
     "Huge congrats to our night shift on 5 North for {n} days without a fall 💙 #nursing",
     "Reminder: visiting hours are 9am-9pm. Parking info at our website. #visitors",
-    "my pt {first} finally got extubated this morning after {n} days on the vent 😭 #ICUnurse",
+    "my pt {first} was finally extubated this morning, after {n} days on the vent 😭 #ICUnurse",
     "{first} {last} in room {room} was discharged yesterday, the whole unit cheered! #nursesrock",
     "RT @LarkspurNurses: Proud of every one of you on 4 West &amp; the float pool, {n} shifts covered this month",
     "Free CPR class on the {n}th in Conference Room B. Register at our site. #CPR",
-    "please keep Mrs. {last} in your prayers, she coded twice on my shift tonight #PrayFor{first}",
+    "please keep Mrs. {last} in your prayers, she coded twice before midnight #PrayFor{first}",
     "Our stroke team hit a door-to-needle time of {n} minutes this quarter. Thank you team!",
-    "whoever parked across the ambulance bay, plate 7K{n}-44, your wife is in active labor 😂",
+    "whoever parked in front of the ambulance bay, plate 7K{n}-44, your wife is in active labor 😂",
 ]
 
 

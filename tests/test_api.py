@@ -42,7 +42,7 @@ def test_import_phiscan_is_cheap_and_spacy_loads_at_the_first_scan():
     # building a scanner reads the rules, not the model
     built = _modules_after("import phiscan\nphiscan.Scanner()")
     assert built["phiscan.engine"] and not built["spacy"] and not built["presidio_analyzer"]
-    scanned = _modules_after("import phiscan\nphiscan.scan_text('my pt Lisandro got extubated this morning')")
+    scanned = _modules_after("import phiscan\nphiscan.scan_text('my pt Lisandro was extubated this morning')")
     assert scanned["spacy"]
 
 
@@ -96,9 +96,9 @@ def test_reply_to_platform_and_account():
     assert [(f.rule, f.evidence, f.start, f.end) for f in phiscan.scan_text(reply, reply_to="@bob_k")] == [
         ("PHI202", "@bob_k", 0, 6)]
     # the person replied to decides whose care the reply confirms: the commenter's (PHI202) or someone else's
-    apology = "Hi Kwame, we're so sorry about the long wait you had in our emergency room."
-    assert [(f.rule, f.evidence) for f in phiscan.scan_text(apology, reply_to="Kwame Mensah")] == [("PHI202", "Kwame")]
-    assert [(f.rule, f.evidence) for f in phiscan.scan_text(apology, reply_to="@bob_k")] == [("PHI101", "Kwame")]
+    apology = "Hi Kofi, we're so sorry you waited so long in our emergency room."
+    assert [(f.rule, f.evidence) for f in phiscan.scan_text(apology, reply_to="Kofi Mensah")] == [("PHI202", "Kofi")]
+    assert [(f.rule, f.evidence) for f in phiscan.scan_text(apology, reply_to="@bob_k")] == [("PHI101", "Kofi")]
     found = phiscan.scan_text(DRAFT, platform="x", account="@rivernurse")
     assert {(f.platform, f.account) for f in found} == {("x", "@rivernurse")}
 
@@ -142,7 +142,7 @@ def test_to_dict_is_the_json_report_finding():
 def test_scanner_scan_posts_streams_in_input_order():
     scanner = phiscan.Scanner()
     post = phiscan.make_post("Visiting hours on 5 North change Monday.", post_id="p-9", platform="facebook")
-    texts = ["Lobby flu shots on Tuesday, 9 to noon.", "my pt Lisandro got extubated this morning, MRN 66120458", post]
+    texts = ["Lobby flu shots on Tuesday, 9 to noon.", "my pt Lisandro was extubated this morning, MRN 66120458", post]
     got = list(scanner.scan_posts(iter(texts)))
     assert [p.id for p, _ in got] == ["text#0", "text#1", "p-9"]
     assert got[2][0] is post
@@ -156,7 +156,7 @@ def test_scanner_scan_posts_streams_in_input_order():
 
 def test_scanner_scan_paths_reads_exports_and_reports_errors(tmp_path):
     good = tmp_path / "posts.jsonl"
-    good.write_text(json.dumps({"id": "g1", "text": "my pt Lisandro got extubated this morning, MRN 66120458"}) + "\n"
+    good.write_text(json.dumps({"id": "g1", "text": "my pt Lisandro was extubated this morning, MRN 66120458"}) + "\n"
                     + "{not json\n" + json.dumps({"id": "g2", "text": "Lobby flu shots on Tuesday."}) + "\n")
     missing = tmp_path / "nope.jsonl"
     report = phiscan.Scanner().scan_paths([good, str(missing)])

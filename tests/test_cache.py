@@ -19,25 +19,25 @@ from phiscan.resources import rules_dir
 from phiscan.sources.generic import post_from_record
 
 # Synthetic posts with planted identifiers; each PHI string below must never reach the cache's bytes.
-PLANTED = ["Marisol Okonkwo", "Dmitri", "00482913", "555-867-5309", "lupe.ortizfam@example.com", "Oakridge Falls",
-           "room 412", "94-year-old", "Tomasz", "Kowalczyk", "March 3rd", "Renata", "pledgenest.org/santi-strong"]
+PLANTED = ["Marisol Okonkwo", "Dmitri", "00596137", "555-867-5309", "rosa.ibarrafam@example.com", "Elmwood Falls",
+           "room 412", "94-year-old", "Tomasz", "Kowalczyk", "March 3rd", "Renata", "pledgehive.org/nico-strong"]
 RECORDS = [
-    {"id": "1", "text": "Our nurses cared for Marisol Okonkwo in room 412 after her surgery on March 3rd. MRN 00482913.",
+    {"id": "1", "text": "Our nurses cared for Marisol Okonkwo in room 412 after her surgery on March 3rd. MRN 00596137.",
      "created_at": "2024-03-05T10:00:00Z"},
-    {"id": "2", "text": "my pt dmitri finally got extubated this morning after 11 days on the vent",
+    {"id": "2", "text": "my pt dmitri was finally extubated this morning, after eleven days on the vent",
      "created_at": "2024-03-06T09:00:00Z"},
     {"id": "3", "text": "Happy #NursesWeek to the whole 4 West team! Free coffee in the lobby all day."},
-    {"id": "4", "text": "Hi Tomasz, so glad your mom is recovering well after her hip surgery with us!",
+    {"id": "4", "text": "Hi Tomasz, glad your mom is mending well after her hip surgery with us!",
      "in_reply_to": {"id": "p9", "author": "Tomasz Kowalczyk"}, "created_at": "2024-03-07T12:00:00Z"},
-    {"id": "5", "text": "Call her daughter Renata at 555-867-5309 or lupe.ortizfam@example.com, she was admitted yesterday.",
+    {"id": "5", "text": "Call her daughter Renata at 555-867-5309 or rosa.ibarrafam@example.com, she was admitted yesterday.",
      "created_at": "2024-03-08T08:30:00Z"},
-    {"id": "6", "text": "Our 94-year-old patient from Oakridge Falls went home today. https://pledgenest.org/santi-strong",
+    {"id": "6", "text": "Our 94-year-old patient from Elmwood Falls went home today. https://pledgehive.org/nico-strong",
      "created_at": "2024-03-09T16:00:00Z", "alt": "Photo of Dmitri waving from his bed in room 412"},
     {"id": "7", "text": "Marisol Okonkwo was discharged last Tuesday.\n<!-- phiscan: ignore[PHI101] consent form on file with patient relations -->",
      "created_at": "2024-03-10T10:00:00Z"},
     {"id": "8", "text": "phiscan: ignore[PHI101]\nDmitri in bed 3 says thanks to the night shift!"},
     {"id": "9", "text": "Happy #NursesWeek to the whole 4 West team! Free coffee in the lobby all day."},  # a copy
-    {"id": "10", "text": "my pt dmitri finally got extubated this morning after 11 days on the vent",
+    {"id": "10", "text": "my pt dmitri was finally extubated this morning, after eleven days on the vent",
      "created_at": "2024-04-01T09:00:00Z"},  # same text, another day: another disclosed date
 ]
 
@@ -196,7 +196,7 @@ def test_cache_files_are_private(cache_home):
 def test_no_phi_in_the_cache_bytes(cache_home):
     got, s = _scan()
     evidence = {f.evidence for fs in got for f in fs}
-    assert {"Marisol Okonkwo", "00482913", "555-867-5309", "lupe.ortizfam@example.com"} <= evidence
+    assert {"Marisol Okonkwo", "00596137", "555-867-5309", "rosa.ibarrafam@example.com"} <= evidence
     got, s = _scan()  # a second run writes nothing new but reads everything
     blob = b"".join(f.read_bytes() for f in cache_home.iterdir())
     for secret in PLANTED + sorted(e for e in evidence if len(e) >= 4):

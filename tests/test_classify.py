@@ -22,8 +22,8 @@ def candidates(scanner, text):
     ("Hôm nay ông Trần Đức ở phòng 8 đã tỉnh lại", "ROOM", "phòng 8"),
     ("The gentleman in chair 6 brought us cookies again", "ROOM", "chair 6"),
     ("caught a baby girl in LDR 3 at dawn", "ROOM", "LDR 3"),
-    ("never forgetting the woman in 512 who fell off a ladder", "ROOM", "512"),
-    ("On a reçu hier soir le petit gars de la ferme", "DATE", "hier soir"),
+    ("still thinking about the lady in 512 who slipped off a step stool", "ROOM", "512"),
+    ("On a reçu hier soir la petite fille du boulanger", "DATE", "hier soir"),
     ("Grabe ang shift kanina, si Lola sa kwarto 9", "DATE", "kanina"),
     ("Grabe ang shift kanina, si Lola sa kwarto 9", "ROOM", "kwarto 9"),
     ("Bonne fête à Mme Girard, 96 ans aujourd'hui", "AGE", "96 ans"),
@@ -158,7 +158,7 @@ class _StubJudgment:
 def test_a_weakly_tied_relative_date_in_a_care_post_is_low(scanner, post_p, span_p, expected):
     from phiscan.rules.engine import Context, _level
 
-    text = "Mrs. Halvorsen went home after her hip surgery. Still thinking about her this evening"
+    text = "Mrs. Gundersen went home after her hip surgery. Still thinking about her this evening"
     a, spans = scanner._analyse([text])[text]
     sp = next(s for s in spans if s.entity == "DATE")
     assert text[sp.start:sp.end] == "this evening"

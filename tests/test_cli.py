@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from phiscan.cli import main
 
-PHI = "my pt dmitri finally got extubated this morning after 11 days on the vent, MRN 00482913"
-CLEAN = "Free flu shot clinic Tues Dec 3, 9am-1pm in Conference Room 412! Questions? Call 555-0100."
+PHI = "my pt dmitri was finally extubated this morning, after eleven days on the vent, MRN 00596137"
+CLEAN = "Free flu shot clinic Tues Dec 3, 9am-1pm, 2nd floor Conference Room 412! Questions? Phone 555-0100."
 
 
 def run(*args, input=None):
@@ -35,7 +35,7 @@ def test_check_phi_exits_1_and_shows_rule_policy_and_rewrite():
     assert "Safer rewrite" in r.output and "<RECORD NUMBER>" in r.output
     # issue 14: "my pt" is the writer's tie to the patient; with the name it becomes "a patient"
     rewrite = r.output.split("Safer rewrite", 1)[1]
-    assert "A patient finally got extubated" in rewrite and "dmitri" not in rewrite and "my pt" not in rewrite
+    assert "A patient was finally extubated" in rewrite and "dmitri" not in rewrite and "my pt" not in rewrite
 
 
 def test_check_reads_stdin_and_file(tmp_path):
@@ -75,7 +75,7 @@ def test_scan_jsonl_json_contract(tmp_path):
     f = mrn[0]
     for key in ("rule", "severity", "confidence", "post_id", "source", "start", "end", "evidence", "policies", "message"):
         assert key in f
-    assert f["post_id"] == "p1" and PHI[f["start"]:f["end"]] == "00482913" and f["evidence"] == "00482913"
+    assert f["post_id"] == "p1" and PHI[f["start"]:f["end"]] == "00596137" and f["evidence"] == "00596137"
     assert f["severity"] == "high" and "hipaa-safe-harbor:164.514(b)(2)(i)(H)" in f["policies"]
     date = [x for x in doc["findings"] if x["rule"] == "PHI103"][0]
     assert date["disclosed"] == "2025-03-14"
@@ -86,7 +86,7 @@ def test_scan_jsonl_json_contract(tmp_path):
 
 def test_scan_txt_md_and_csv(tmp_path):
     (tmp_path / "a.txt").write_text(CLEAN)
-    (tmp_path / "b.md").write_text("---\nplatform: facebook\npublish_at: 2025-05-01 09:00\nalt: whiteboard reads rm 4B - D. Okonkwo - NPO\n---\nBig day on the unit!\n")
+    (tmp_path / "b.md").write_text("---\nplatform: facebook\npublish_at: 2025-05-01 09:00\nalt: whiteboard reads rm 4B - D. Nwosu - NPO\n---\nBig day on the unit!\n")
     (tmp_path / "c.csv").write_text("id,message\nr1,\"" + PHI + "\"\n")
     r = run("scan", str(tmp_path), "--format", "json")
     doc = json.loads(r.output)
@@ -112,7 +112,7 @@ def test_csv_row_with_a_timestamp_no_clock_reaches_is_scanned_undated(tmp_path):
     assert (doc["summary"]["errors"], doc["summary"]["warnings"]) == (0, 1)
     assert r.stderr == f"phiscan: warning: {src} (line 2): date is out of range as a timestamp; row scanned without a date\n"
     assert doc["summary"]["posts_scanned"] == 2
-    assert [(f["post_id"], f["evidence"]) for f in doc["findings"] if f["rule"] == "PHI106"] == [("r1", "00482913")]
+    assert [(f["post_id"], f["evidence"]) for f in doc["findings"] if f["rule"] == "PHI106"] == [("r1", "00596137")]
 
 
 def test_min_severity_leaves_the_low_findings_out(tmp_path):
@@ -132,7 +132,7 @@ def test_min_severity_leaves_the_low_findings_out(tmp_path):
 def test_check_redact_masks_the_disclosed_date_too():
     """`check --redact` masked the evidence but printed the exact date a relative date discloses."""
     r = run("check", "--redact", "--created-at", "2025-03-14T10:00:00",
-            "--text", "Harold Voss was discharged yesterday from 5 West after his hip surgery")
+            "--text", "Harold Kessel was discharged yesterday from 5 West after his hip surgery")
     assert r.exit_code == 1
     assert "(discloses 2025-**-**)" in " ".join(r.output.split())
     for secret in ("2025-03-13", "Harold", "Voss"):
@@ -160,7 +160,7 @@ def test_redact_masks_evidence(tmp_path):
     src.write_text(json.dumps({"id": "p1", "text": PHI}) + "\n")
     doc = json.loads(run("scan", str(src), "--format", "json", "--redact").output)
     evidence = [f["evidence"] for f in doc["findings"]]
-    assert "00482913" not in json.dumps(doc) and "0*******" in evidence
+    assert "00596137" not in json.dumps(doc) and "0*******" in evidence
 
 
 def test_rules_list_and_show():
@@ -175,8 +175,8 @@ def test_rules_list_and_show():
 
 def test_profile_makes_org_spans_not_phi(tmp_path):
     prof = tmp_path / "org.yaml"
-    prof.write_text("organization: Brookstone Health\nphones: ['507-555-0143']\nstaff: ['Ingrid Solberg']\ndomains: [sunmail.net]\naccounts: ['@BrookstoneHealth']\n")
-    text = "Ingrid Solberg was admitted after her fall; her daughter asked us to call her at (507) 555-0143 or petersen@sunmail.net"
+    prof.write_text("organization: Brookstone Health\nphones: ['507-555-0162']\nstaff: ['Astrid Holm']\ndomains: [sunmail.net]\naccounts: ['@BrookstoneHealth']\n")
+    text = "Astrid Holm was admitted after her fall; her daughter asked us to ring her at (507) 555-0162 or petersen@sunmail.net"
     with_profile = json.loads(run("check", "--text", text, "--format", "json", "--profile", str(prof)).output)
     without = json.loads(run("check", "--text", text, "--format", "json").output)
     rules_without = {f["rule"] for f in without["findings"]}

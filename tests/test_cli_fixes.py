@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from phiscan.cli import main
 from phiscan.model import Finding, Severity
 
-PHI = "My patient Dmitri Volkov in room 512 was discharged this morning with MRN 00482913"
+PHI = "My patient Dmitri Volkov in room 512 was discharged this morning with MRN 00596137"
 
 
 def run(*args, input=None):
@@ -207,7 +207,7 @@ def test_post_time_refuses_what_it_cannot_read_and_says_what_to_write(value, mes
 
 def test_check_created_at_garbage_is_a_usage_error():
     """It was silently ignored: 'yesterday' then went unresolved and the check passed on."""
-    r = run("check", "--created-at", "garbage", "--text", "Harold Voss was discharged yesterday after his hip surgery")
+    r = run("check", "--created-at", "garbage", "--text", "Harold Kessel was discharged yesterday after his hip surgery")
     assert r.exit_code == 2
     assert ("Error: Invalid value for '--created-at': cannot read 'garbage' as a date; expected a date like "
             "2025-03-14, 2025-03-14T18:00, 'March 14 2025 6pm', '14 March 2025' or 14/03/2025") in r.output
@@ -217,7 +217,7 @@ def test_check_created_at_garbage_is_a_usage_error():
 @pytest.mark.parametrize("value", ["14/03/2025", "March 14 2025", "14 March 2025", "Mar 14, 2025 6pm"])
 def test_check_created_at_human_forms_resolve_yesterday(value):
     r = run("check", "--format", "json", "--created-at", value,
-            "--text", "Harold Voss was discharged yesterday after his hip surgery")
+            "--text", "Harold Kessel was discharged yesterday after his hip surgery")
     assert r.exit_code == 1, r.output
     doc = json.loads(r.stdout)
     assert [(f["evidence"], f["disclosed"]) for f in doc["findings"] if f["rule"] == "PHI103"] == [("yesterday", "2025-03-13")]
@@ -285,7 +285,7 @@ def test_weekday_dates_come_back_from_the_scan_cache_resolved(tmp_path, monkeypa
 
 # -- 6. check without --created-at resolves against now, and says so ------------------------------------------
 
-YESTERDAY = "Harold Voss was discharged yesterday after his hip surgery"
+YESTERDAY = "Harold Kessel was discharged yesterday after his hip surgery"
 NOW_LINE = ("Relative dates (yesterday, on Tuesday) resolved against now, Friday 2025-03-14 18:00 UTC: give "
             "--created-at with the time the post goes out.")
 

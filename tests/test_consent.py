@@ -11,7 +11,7 @@ from phiscan.cli import main
 from phiscan.consent import load_registry
 from phiscan.errors import ConfigError
 
-STORY = ("Meet Teodora Vasquez-Ruiz, a retired school librarian who walked out with a new aortic valve "
+STORY = ("Meet Graciela Vasquez-Ibarra, a retired middle school librarian who walked out with a new aortic valve "
          "after her surgery on March 4. MRN 7730194")
 
 
@@ -20,7 +20,7 @@ def registry(tmp_path):
     f = tmp_path / "auth.yaml"
     f.write_text(
         "authorizations:\n"
-        "  - id: AUTH-2025-114\n    patient: Teodora Vasquez-Ruiz\n    scope: [facebook, instagram]\n    expires: 2026-06-30\n"
+        "  - id: AUTH-2025-114\n    patient: Graciela Vasquez-Ibarra\n    scope: [facebook, instagram]\n    expires: 2026-06-30\n"
         "  - id: AUTH-2024-007\n    patient: Harold Brenneman\n    scope: [all]\n    expires: 2024-12-31\n"
     )
     return f
@@ -36,7 +36,7 @@ def scan(tmp_path, registry, records):
 def test_covered_findings_are_authorized_and_do_not_fail(tmp_path, registry):
     code, doc = scan(tmp_path, registry, [{"id": "p1", "text": STORY.replace(" MRN 7730194", ""), "platform": "facebook", "created_at": "2025-05-01T10:00:00Z"}])
     statuses = {(f["rule"], f["evidence"]): (f["status"], f["justification"]) for f in doc["findings"]}
-    assert statuses[("PHI101", "Teodora Vasquez-Ruiz")] == ("authorized", "covered by authorization AUTH-2025-114")
+    assert statuses[("PHI101", "Graciela Vasquez-Ibarra")] == ("authorized", "covered by authorization AUTH-2025-114")
     assert statuses[("PHI103", "March 4")][0] == "authorized"
     assert code == 0
 
@@ -57,7 +57,7 @@ def test_out_of_scope_platform_still_blocks_with_reason(tmp_path, registry):
 
 
 def test_expired_authorization_still_blocks(tmp_path, registry):
-    text = "Harold Brenneman was discharged from our cardiac unit yesterday after his bypass."
+    text = "Harold Brenneman went home from our cardiac unit yesterday after his bypass."
     code, doc = scan(tmp_path, registry, [{"id": "p2", "text": text, "platform": "x", "created_at": "2025-02-01T10:00:00Z"}])
     name = [f for f in doc["findings"] if f["rule"] == "PHI101"][0]
     assert (name["status"], name["justification"]) == ("open", "authorization AUTH-2024-007 expired on 2024-12-31")

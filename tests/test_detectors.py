@@ -35,13 +35,13 @@ def test_ages(scanner, text, expected):
 
 
 def test_ids_and_contacts(scanner):
-    text = ("MRN#4829-13, member ID XQH448102937, SSN 512-55-0193, call (507) 555-0143, "
+    text = ("MRN#6175-08, member ID KTR306519284, SSN 519-55-0287, call (507) 555-0162, "
             "mail jo.doe@sunmail.net, see gofundme.com/f/help-jo, from 203.0.113.9")
     got = spans(scanner, text)
-    assert ("MRN", "4829-13") in got
-    assert ("ID", "XQH448102937") in got
-    assert ("ID", "512-55-0193") in got
-    assert ("PHONE", "(507) 555-0143") in got
+    assert ("MRN", "6175-08") in got
+    assert ("ID", "KTR306519284") in got
+    assert ("ID", "519-55-0287") in got
+    assert ("PHONE", "(507) 555-0162") in got
     assert ("EMAIL", "jo.doe@sunmail.net") in got
     assert ("URL", "gofundme.com/f/help-jo") in got
     assert ("IP_ADDRESS", "203.0.113.9") in got
@@ -55,19 +55,19 @@ def test_rooms(scanner):
 
 
 def test_names_titles_patterns_and_hashtags(scanner):
-    text = "my pt dmitri and Mr. Peterson in bed 4; #PrayForLiam #NICUStrong; board: KOWALCZYK, BRENDA"
+    text = "my pt dmitri and Mr. Peterson in bed 4; #PrayForLiam #NICUStrong; board: WISNIEWSKI, BRENDA"
     got = spans(scanner, text)
     assert ("PERSON", "dmitri") in got
     assert ("PERSON", "Mr. Peterson") in got
     assert ("HASHTAG", "#PrayForLiam") in got
-    assert ("PERSON", "KOWALCZYK, BRENDA") in got
+    assert ("PERSON", "WISNIEWSKI, BRENDA") in got
     assert not any(t == "#NICUStrong" for _, t in got)
 
 
 def test_places(scanner):
-    text = "the ambulance at 4417 Alder Run Rd for a kid from Tillman Creek who plays for Fennick High, crash on Route 9"
+    text = "the ambulance at 3862 Birch Hill Rd for a kid from Hadley Creek who plays for Pellick High, crash on Route 9"
     got = [t for e, t in spans(scanner, text, "LOCATION")]
-    assert got == ["4417 Alder Run Rd", "Tillman Creek", "Fennick High", "Route 9"]
+    assert got == ["3862 Birch Hill Rd", "Hadley Creek", "Pellick High", "Route 9"]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -84,7 +84,7 @@ def test_street_abbreviation_before_a_name_is_a_title(scanner, text, expected):
 def test_relative_date_resolved_against_post_time(scanner):
     from phiscan.sources.generic import parse_time
 
-    post = Post(id="p", text="Mrs. Ocampo was brought in last night with a stroke", created_at=parse_time("2025-03-01T08:00:00Z"))
+    post = Post(id="p", text="Mrs. Reyes was brought in last night with a stroke", created_at=parse_time("2025-03-01T08:00:00Z"))
     (_, findings), = scanner.scan([post])
     date = [f for f in findings if f.rule == "PHI103"]
     assert [(f.evidence, f.disclosed) for f in date] == [("last night", "2025-02-28")]
@@ -95,8 +95,8 @@ def test_relative_date_resolved_against_post_time(scanner):
     ("Huge congrats to our pharmacists on the ICU for 165 days without a fall.", []),  # colleagues, plural
     ("Shout out to our unit clerks on 5 North!", []),
     ("our pharmacist caught a dosing error today", []),
-    ("our local fire chief came in after the grain elevator fire", ["our local fire chief", "the grain elevator fire"]),
-    ("my pt, a retired schoolteacher from Dunmore, coded twice", ["a retired schoolteacher from Dunmore"]),
+    ("our local fire chief came in after the church barn fire", ["our local fire chief", "the church barn fire"]),
+    ("my pt, a retired pharmacist from Dunmore, coded twice", ["a retired pharmacist from Dunmore"]),
 ])
 def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "QUASI")] == expected
@@ -104,7 +104,7 @@ def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expect
 
 @pytest.mark.parametrize("text,expected", [
     # a board's 'SURNAME, F' with a bare initial, and an initial before a surname
-    ("'OR 2 | 0815 | OKAFOR, D | R knee' and 'OR 3 | 0900 | LINDQVIST, P | lap chole'", ["OKAFOR, D", "LINDQVIST, P"]),
+    ("'OR 2 | 0815 | OKAFOR, D | R knee' and 'OR 3 | 0900 | BLOMQVIST, P | lap chole'", ["OKAFOR, D", "BLOMQVIST, P"]),
     ("the whiteboard reads '6 - J. Abernathy (CRRT) / 7 - S. Marchetti (proned)'", ["J. Abernathy", "S. Marchetti"]),
     # an upper-case first name in a shouted post; a name with its diacritics (the lexicon has it without)
     ("MY TRANSPLANT PATIENT DESMOND GOT HIS NEW KIDNEY!!!", ["DESMOND"]),
@@ -114,7 +114,7 @@ def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expect
     ("the sign-in sheet read 'Rosalind Whitcombe 9:40 - flu shot'", ["Rosalind Whitcombe"]),
     ("Anjali's Story: how our team found the tumour", ["Anjali"]),
     # a surname-like word after 'from' is a town, not a person
-    ("a retired schoolteacher from Dunmore", []),
+    ("a retired pharmacist from Dunmore", []),
 ])
 def test_name_candidates_of_many_forms(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "PERSON")] == expected

@@ -11,7 +11,7 @@ from phiscan.cli import main
 from phiscan.evaluate import Gold, Listed, score
 from phiscan.model import Finding, Severity
 
-MISSED_TEXT = "our favorite frequent flyer is back, third time this month"
+MISSED_TEXT = "our beloved frequent flyer is back, third time this month"
 FALSE_TEXT = "Congrats to Dr. Hollis Vantongeren on her retirement after 30 years, call 555-0142 to sign the card in room 4B"
 GOLD = [
     {"id": "p1", "text": "So proud of my pt Cornelius Abernathy, walked the hallway today after his hip surgery. MRN 66104729",
@@ -50,7 +50,7 @@ def test_eval_redact_masks_gold_spans_and_findings(gold):
     doc = json.loads(run(gold, "--json", "--redact").stdout)
     assert doc["redacted"] is True
     assert doc["missed_posts"] == [
-        {"id": "[red]p2", "text": "our favorite f******* f**** is back, third time this month", "labels": ["DESCRIPTION"]},
+        {"id": "[red]p2", "text": "our beloved f******* f**** is back, third time this month", "labels": ["DESCRIPTION"]},
         {"id": "p3", "text": "h*** [*************** f**** b***** s***", "labels": []},  # no span: all of it
     ]
     (fa,) = doc["false_alarm_posts"]

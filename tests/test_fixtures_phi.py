@@ -14,24 +14,24 @@ EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 
 # (fixture folder, platform(s) the loaders must report, findings that must be there as (rule, evidence, field))
 PLANTED = [
-    ("x-archive", "x", {("PHI101", "Delphine Arceneaux", "text"), ("PHI105", "room 412", "text"), ("PHI106", "00739218", "text"),
+    ("x-archive", "x", {("PHI101", "Solange Thibodeaux", "text"), ("PHI105", "room 412", "text"), ("PHI106", "00739218", "text"),
                         ("PHI103", "03/14/1951", "text"), ("PHI108", "555-0187", "text")}),
-    ("x-archive-2019", "x", {("PHI101", "Teodoro Lindqvist", "text"), ("PHI105", "bed 7B", "text"), ("PHI106", "00612345", "text")}),
-    ("facebook", "facebook", {("PHI104", "94th birthday", "text"), ("PHI106", "00482913", "text"), ("PHI101", "Lucía Ibáñez", "text"),
+    ("x-archive-2019", "x", {("PHI101", "Teodoro Blomqvist", "text"), ("PHI105", "bed 7B", "text"), ("PHI106", "00612345", "text")}),
+    ("facebook", "facebook", {("PHI104", "94th birthday", "text"), ("PHI106", "00596137", "text"), ("PHI101", "Lucía Ibáñez", "text"),
                               ("PHI101", "José Villaseñor", "text"), ("PHI106", "00739218", "media[0].description")}),
     ("facebook-2021", "facebook", {("PHI105", "bed 6", "text")}),
     ("instagram", {"instagram", "threads"}, {("PHI101", "Zoë Marchetti", "text"), ("PHI106", "00912475", "text"), ("PHI105", "bed 12", "media[1].title")}),
     ("linkedin", "linkedin", {("PHI101", "Mr. Tobias Wendell", "text"), ("PHI106", "00739218", "text"), ("PHI105", "room 412", "text")}),
-    ("mastodon", "mastodon", {("PHI101", "Delphine Arceneaux", "text"), ("PHI106", "00551234", "media[1].alt"), ("PHI101", "Tobias Wendell", "media[1].alt")}),
+    ("mastodon", "mastodon", {("PHI101", "Solange Thibodeaux", "text"), ("PHI106", "00551234", "media[1].alt"), ("PHI101", "Tobias Wendell", "media[1].alt")}),
     ("youtube-2023", "youtube", {("PHI105", "room 412", "text")}),
     ("tiktok", "tiktok", {("PHI101", "Mrs. Beatrix Santangelo", "text"), ("PHI103", "1949-02-11", "text"), ("PHI106", "00882411", "text")}),
     ("tiktok-old", "tiktok", {("PHI105", "bed 4", "text")}),
-    ("bluesky", "bluesky", {("PHI106", "00917733", "media[0].alt"), ("PHI101", "Mr. Abernathy-Cole", "text"), ("PHI105", "Rm 309", "media[0].alt")}),
-    ("hootsuite", None, {("PHI101", "Delphine Arceneaux", "text"), ("PHI106", "00739218", "text")}),
+    ("bluesky", "bluesky", {("PHI106", "00917733", "media[0].alt"), ("PHI101", "Mr. Pemberton-Cole", "text"), ("PHI105", "Rm 309", "media[0].alt")}),
+    ("hootsuite", None, {("PHI101", "Solange Thibodeaux", "text"), ("PHI106", "00739218", "text")}),
     ("sprout", None, {("PHI101", "Harold", "text")}),
     ("publer", None, {("PHI101", "Ines Castellano", "text"), ("PHI103", "03/02/1951", "text"), ("PHI105", "bed 7", "media[1].alt")}),
     ("ayrshare", None, {("PHI101", "Gwendolyn Marchetti", "text"), ("PHI105", "Room 7", "text")}),
-    ("oktopost", None, {("PHI101", "Baby Theo Lindqvist", "text")}),
+    ("oktopost", None, {("PHI101", "Baby Milo Blomqvist", "text")}),
     ("listening", None, {("PHI101", "Teodoro Abernathy", "text"), ("PHI106", "55120987", "text"), ("PHI108", "555-0173", "opening_text")}),
 ]
 

@@ -28,7 +28,7 @@ BAD = ROOT / "fixtures" / "bad"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from make_bad_fixtures import PHI_TEXT, PLANTED, build  # noqa: E402
 
-GOOD_PHI = "my pt Lisandro got extubated this morning, MRN 66120458"
+GOOD_PHI = "my pt Lisandro was extubated this morning, MRN 66120458"
 GOOD_MRN = (GOOD_PHI.index("66120458"), GOOD_PHI.index("66120458") + 8)
 
 

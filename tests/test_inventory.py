@@ -22,7 +22,7 @@ from phiscan.cli import main
 from phiscan.model import InputRecord, ReadError, ScanResult, inventory_counts, plural
 from phiscan.sources import load_inputs
 
-PHI = "my pt Ximena Oduya got extubated this morning, MRN 73310946"
+PHI = "my pt Ximena Oduya was extubated this morning, MRN 73310946"
 MRN = (PHI.index("73310946"), PHI.index("73310946") + 8)
 SECRET = "Quillon Bratavy, bed 14, MRN 48813077"  # planted in every damaged file: must never be quoted
 SECRETS = ("Quillon", "Bratavy", "48813077")

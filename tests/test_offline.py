@@ -5,8 +5,8 @@ import socket
 
 import pytest
 
-TEXT = ("Her sister set up a page: https://pledgenest.org/santi-strong and gofundme.com/f/help-marisol-heal; "
-        "questions to lupe.ortizfam@example.com or jo@sunmail.net. Our site is pinecresthealth.org")
+TEXT = ("Her sister set up a page: https://pledgehive.org/nico-strong and gofundme.com/f/help-rosalind-heal; "
+        "questions to rosa.ibarrafam@example.com or jo@sunmail.net. Our site is pinecresthealth.org")
 
 
 @pytest.fixture
@@ -42,8 +42,8 @@ def test_presidio_email_and_url_recognizers_stay_offline(no_network):
 
     emails = EmailRecognizer().analyze(TEXT, ["EMAIL_ADDRESS"])
     urls = UrlRecognizer().analyze(TEXT, ["URL"])
-    assert {TEXT[r.start:r.end] for r in emails} == {"lupe.ortizfam@example.com", "jo@sunmail.net"}
-    assert "https://pledgenest.org/santi-strong" in {TEXT[r.start:r.end] for r in urls}
+    assert {TEXT[r.start:r.end] for r in emails} == {"rosa.ibarrafam@example.com", "jo@sunmail.net"}
+    assert "https://pledgehive.org/nico-strong" in {TEXT[r.start:r.end] for r in urls}
 
 
 # -- a scan in a network namespace with no network at all ------------------------------------------------------

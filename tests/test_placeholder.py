@@ -31,7 +31,7 @@ def _findings(scanner, text):
 
 
 def test_a_demo_wristband_is_shown_low_and_flags_nothing(scanner):
-    text = "Barcode scanning practice today! [photo: a demo wristband reading 'ZZTEST, ONCOLOGY  MRN 999999999']"
+    text = "Barcode scanning practice today! [photo: a demo wristband that says 'ZZTEST, CARDIO  MRN 999999999']"
     got = _findings(scanner, text)
     assert ("PHI106", "999999999", "low") in got
     assert not any(sev in ("medium", "high") for _, _, sev in got)

@@ -12,7 +12,7 @@ from phiscan.sources.generic import post_from_record
 
 LOWERCASE = [
     "praying for maria gonzalez in room 4, she was admitted last night",
-    "my pt dmitri from oakridge falls finally went home today!!",
+    "my pt dmitri from elmwood falls finally went home today!!",
     "so proud of nurse keisha and dr. okafor on 4 west",
     "john smith's mom is in the icu at st. mary's, pray for her",
     "happy birthday to our favorite patient tomasz, 94 years young",
@@ -20,7 +20,7 @@ LOWERCASE = [
     "we miss you marisol!! the nicu is not the same",
     "thank you all for everything you do",
     "lol room 412 brings back memories, my son was born there on march 3",
-    "@priyanka_r your follow-up is on tuesday at 9",
+    "@deepika_r your follow-up is on tuesday at 9",
     "baby amara went home after 40 days in the nicu 💙",
     "visiting my grandma in oncology, shout out to the night nurses",
 ]

@@ -28,9 +28,9 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 # Words detectors and rules react to: names, titles, care cues, numbers, dates, handles, links, places.
 TOKENS = ["Mr.", "Mrs", "Dr.", "Harold", "Voss", "Zoë", "O'Neil-Baptiste", "pt", "patient", "my", "our", "NICU", "ICU",
-          "room", "bed", "4B", "12", "MRN", "00482913", "#", "born", "age", "94", "yo", "3/14/1931", "March 2",
+          "room", "bed", "4B", "12", "MRN", "00596137", "#", "born", "age", "94", "yo", "3/14/1931", "March 2",
           "yesterday", "last night", "@jaxon_rides", "#PrayForMia", "https://x.example/help-mia", "jo@sunmail.net",
-          "(507) 555-0143", "555-0100", "from", "Oakridge Falls", "County", "discharged", "admitted", "chemo", "surgery",
+          "(507) 555-0162", "555-0100", "from", "Elmwood Falls", "County", "discharged", "admitted", "chemo", "surgery",
           "her", "daughter", "mom", "today", "!", ".", ",", "?", "\n", "\n\n", "  ", "\t", "—", "’", "🙏", "phiscan:",
           "ignore[PHI101]", "reason", "---"]
 ODD = ["\ud83d", "\udc00", "\ud800\udc00", "\x00", "\ufeff", "\u200b", "\u2028", "\u2029", "\ufffe", "\uffff", "\U0010ffff",
@@ -97,12 +97,12 @@ def test_each_detector_keeps_its_spans_inside_the_text(scanner, text):
 
 def test_lone_surrogates_become_replacement_characters(scanner):
     """The crash this guards against: spaCy cannot encode "\\ud83d" (a JSON escape of half an emoji)."""
-    text = "\ud83d Prayers for my pt Harold Voss, MRN 00482913 \udc00"
+    text = "\ud83d Prayers for my pt Harold Kessel, MRN 00596137 \udc00"
     assert clean_text(text) == REPLACEMENT + text[1:-1] + REPLACEMENT
     assert clean_text("plain") is not None and clean_text("caf\u00e9") == "caf\u00e9"
     findings = scanner.scan_text(text)
     mrn = [(f.start, f.end, f.evidence) for f in findings if f.rule == "PHI106"]
-    assert mrn == [(text.index("00482913"), text.index("00482913") + 8, "00482913")]
+    assert mrn == [(text.index("00596137"), text.index("00596137") + 8, "00596137")]
     post = Post(id="\ud800", text=text, author="\udfff", fields=(("alt", "x\ud83d"),))
     clean = sanitize_post(post)
     assert (clean.id, clean.author, clean.fields, clean.text) == (REPLACEMENT, REPLACEMENT, (("alt", "x" + REPLACEMENT),), clean_text(text))
@@ -144,7 +144,7 @@ def _seeds() -> dict[str, list[Path]]:
 
 SEEDS = _seeds()
 GENERIC_SEEDS = {
-    "jsonl": [b'{"id": "1", "text": "my pt Harold Voss, MRN 00482913", "created_at": "2025-03-14T18:00:00Z", '
+    "jsonl": [b'{"id": "1", "text": "my pt Harold Kessel, MRN 00596137", "created_at": "2025-03-14T18:00:00Z", '
               b'"in_reply_to": {"id": "0", "author": "@jo"}, "media": [{"alt": "bed 4"}]}\n{"id": 2, "text": "ok"}\n'],
     "text": [b"---\nplatform: facebook\npublish_at: 2025-05-01 09:00\nalt: whiteboard reads rm 4B\ntitle: [a, b]\n---\nBig day!\n"],
 }

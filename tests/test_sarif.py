@@ -155,7 +155,7 @@ def test_jsonl_record_line_quoted_front_matter_and_crlf(tmp_path, schema_validat
     monkeypatch.chdir(tmp_path)
     (tmp_path / "q").mkdir()
     (tmp_path / "q" / "posts.jsonl").write_text(
-        '{"text": "Flu shots in the lobby, no appointment needed."}\n\n{"text": "Transferred to step-down, MRN 00771423."}\n', encoding="utf-8")
+        '{"text": "Flu shots in the lobby, walk-ins welcome."}\n\n{"text": "Transferred to step-down, MRN 00771423."}\n', encoding="utf-8")
     (tmp_path / "q" / "quoted.md").write_text(
         '---\nplatform: x\nalt: "Whiteboard: the patient in bed 14B"\n---\nA quiet night on the unit.\n', encoding="utf-8")
     (tmp_path / "q" / "crlf.md").write_bytes("---\r\nplatform: x\r\n---\r\nNew notes.\r\nUpdate: MRN 00771423 moved.\r\n".encode())

@@ -66,8 +66,8 @@ def test_profile_posts_text_captions_and_places():
     # Photo-only post: no text, the caption carries the identifiers.
     p3 = posts[f"{POSTS}#3"]
     assert p3.text == ""
-    assert p3.fields == (("media[0].description", "Whiteboard outside bay 3: MRN 00739218, Delphine Arceneaux, NPO after midnight"),)
-    assert p3.texts() == [("media[0].description", "Whiteboard outside bay 3: MRN 00739218, Delphine Arceneaux, NPO after midnight")]
+    assert p3.fields == (("media[0].description", "Whiteboard outside bay 3: MRN 00739218, Solange Thibodeaux, NPO after midnight"),)
+    assert p3.texts() == [("media[0].description", "Whiteboard outside bay 3: MRN 00739218, Solange Thibodeaux, NPO after midnight")]
 
     p4 = posts[f"{POSTS}#4"]
     assert p4.text == "Night shift fuel ☕ for the ER team"
@@ -88,7 +88,7 @@ def test_page_posts():
 def test_comments_with_reply_context_from_title():
     posts, _ = load_by_id(NEW)
     c0, c1, c2 = (posts[f"{COMMENTS}#{i}"] for i in range(3))
-    assert c0.text == "Marisol, we're so glad your mother is recovering — her chart (MRN 00482913) is flagged for follow-up; call 555-0187."
+    assert c0.text == "Marisol, we're so glad your mother is recovering — her chart (MRN 00596137) is flagged for follow-up; call 555-0187."
     assert (c0.kind, c0.author, c0.reply_to_author) == ("comment", "Mercy Valley Hospital", "Marisol Peña")
     assert c0.created_at == utc(2024, 3, 11, 8, 12, 0)
     assert c1.text == "Thanks to everyone who came out to the 5K! 💙"
@@ -102,7 +102,7 @@ def test_messenger_thread():
     posts, _ = load_by_id(NEW)
     dms = sorted((p for p in posts.values() if p.kind == "dm"), key=lambda p: p.index)
     assert [p.id for p in dms] == [f"{MESSAGES}#0", f"{MESSAGES}#1", f"{MESSAGES}#2"]  # #3, a call log, has no text
-    assert dms[0].text == "Hi Tomás, I've passed your note to the 3rd-floor nurses' station. 😊"
+    assert dms[0].text == "Hi Tomás, I've shared your message with the 3rd-floor nurses' station. 😊"
     assert dms[0].author == "Mercy Valley Hospital"
     assert dms[0].created_at == utc(2024, 3, 13, 11, 2, 3, 456000)  # timestamp_ms keeps its milliseconds
     assert dms[1].text == "" and dms[1].author == "Tomás Ibáñez"
@@ -151,7 +151,7 @@ def test_old_layout():
     assert p1.media == (Media(uri="photos_and_videos/TimelinePhotos_88214/190442_n.jpg", kind="photo"),)
     assert posts["posts/your_posts_1.json#0"].text == "Please welcome Dr. Ngozi Adébáyò to our pediatrics team! 👩\u200d⚕\ufe0f"
     c = posts["comments/comments.json#0"]  # older {"comments": [...]} wrapper
-    assert c.text == "Get well soon, Mrs. Kowalczyk! Room 305 misses your jokes 😄"
+    assert c.text == "Get well soon, Mrs. Wisniewski! Room 305 misses your jokes 😄"
     assert c.reply_to_author == "Irena Kowalczyk"  # curly apostrophe in the title
     assert c.created_at == utc(2021, 6, 4, 9, 30, 0)
     dm = posts["messages/inbox/graceobi_ab12cd34/message_1.json#1"]

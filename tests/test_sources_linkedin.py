@@ -42,13 +42,13 @@ def test_folder_loads_every_share_and_comment_exactly():
     assert (first.index, first.line, first.source) == (0, 2, str(FIXTURE / "Shares.csv"))
 
     shout = p["urn:li:ugcPost:7170000000000000002"]
-    assert shout.text == 'Shout-out to our "night owls" on 5 West.\n\nCharge nurse Priya Raman, you make every shift brighter!'
+    assert shout.text == 'Shout-out to our "night owls" on 5 West.\n\nCharge nurse Divya Natarajan, you make every shift brighter!'
     assert shout.media == (Media(uri="https://media.licdn.com/dms/image/D4E22AQfakefake/feedshare-shrink_800/0/5west-team.jpg"),)
     assert shout.line == 4
 
     phi = p["urn:li:share:7170000000000000003"]
     assert phi.text == (
-        "So proud of my patient Delphine Arceneaux in room 412, discharged yesterday after three weeks with us.\n"
+        "So proud of my patient Solange Thibodeaux in room 412, discharged yesterday after three weeks with us.\n"
         '"Best care team ever," she told us.'
     )
     assert phi.created_at == datetime(2024, 3, 20, 18, 45, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_bad_rows_are_reported_and_the_rest_loads(tmp_path):
 
 def test_truncated_file_is_reported(tmp_path):
     data = (FIXTURE / "Shares.csv").read_bytes()
-    cut = data.index(b"Delphine")
+    cut = data.index(b"Solange")
     f = tmp_path / "Shares.csv"
     f.write_bytes(data[:cut])
     posts, errors = load(f)

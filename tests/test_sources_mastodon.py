@@ -50,7 +50,7 @@ def test_folder_loads_exact_posts():
     assert drive.fields == ()
 
     assert ward.text == (
-        "Day 3 on 4 North: my patient Delphine Arceneaux in room 412 was finally discharged yesterday. We'll miss her jokes!"
+        "Day 3 on 4 North: my patient Solange Thibodeaux in room 412 was finally discharged yesterday. We'll miss her jokes!"
         "\n\nChart closed under MRN 00739218."
     )
     assert ward.fields == (("content_warning", "hospital stay, discharge"),)

@@ -43,10 +43,10 @@ def test_hootsuite_unquoted_commas_exact_posts():
         utc(2025, 3, 14, 9, 0), utc(2025, 3, 15, 12, 30), utc(2025, 3, 17, 16, 45), utc(2025, 3, 18, 8, 15), utc(2025, 3, 20, 10, 0)
     ]
     assert posts[0].text == ("Join us Saturday for the Riverside Medical Center community health fair! "
-                             "Free blood pressure checks, flu shots and cooking demos.")
+                             "Free BP screenings, flu shots and cooking demos.")
     assert posts[0].fields == (("link", "https://www.riversidemedical.example/events/health-fair"),)
     assert posts[1].fields == ()  # empty column C
-    assert posts[2].text == ("So happy for my patient Delphine Arceneaux in room 412 who was discharged yesterday "
+    assert posts[2].text == ("So happy for my patient Solange Thibodeaux in room 412 who was discharged yesterday "
                              "after her hip surgery!")
     # unquoted commas: columns B.. joined back into the message, the trailing URL kept as the link
     assert posts[3].text == ("Reminder for Okafor Brightwater: your cardiology follow-up is booked, call 555-0142 "
@@ -162,8 +162,8 @@ def test_sprout_bad_time_exact_posts():
     assert posts[0].text == "Our new Family Birthing Center opens May 1. Tours every Saturday!"
     assert posts[0].fields == (("link", "https://www.riversidemedical.example/birthing"),)
     assert posts[0].media == (Media(uri="https://cdn.riversidemedical.example/img/birthing.jpg", kind="photo"),)
-    assert posts[1].text == "Thank you to the Environmental Services team: 10,000 rooms cleaned this quarter!"
-    assert posts[2].text == ("Get well soon to Harold Vesterby, 94, recovering in our cardiac ICU after Sunday's bypass. "
+    assert posts[1].text == "Thank you to our housekeeping crew: 10,000 rooms cleaned this quarter!"
+    assert posts[2].text == ("Get well soon to Harold Vesterby, 94, now recovering in our heart ICU after Sunday's bypass. "
                              'From all of us: "You\'ve got this, Harold!"')
     assert [p.line for p in posts] == [2, 3, 4, 5]
     assert all(p.kind == "scheduled" for p in posts)
@@ -271,11 +271,11 @@ def test_oktopost_exact_posts():
         ("oktopost_message_assets.csv#2", "facebook", None),
     ]
     assert posts[1].media == (Media(uri="https://cdn.riversidemedical.example/img/rt.jpg", kind="photo"),)
-    assert posts[2].text == "Throwback to the day Baby Theo Lindqvist went home from our NICU after 98 days!"
+    assert posts[2].text == "Throwback to the day Baby Milo Blomqvist went home from our NICU after 98 days!"
     assert posts[2].fields == (
         ("link", "https://www.riversidemedical.example/stories/theo"),
         ("link_title", "Theo's NICU journey"),
-        ("description", "Theo Lindqvist and his parents leave Riverside after 98 days in the NICU."),
+        ("description", "Milo Blomqvist and his parents leave Riverside after 98 days in the NICU."),
     )
 
 

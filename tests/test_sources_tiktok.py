@@ -34,15 +34,15 @@ def test_new_layout_exact_posts():
         ("7342000000000000013", "post", "",  # no Title: a video without caption
          datetime(2024, 3, 11, 10, 0, tzinfo=UTC), v + "7342000000000000013/", "larkspurgeneral", 2),
         ("user_data_tiktok.json#comments[0]", "comment",
-         "Thank you to everyone who came to the cancer survivors picnic! 💜",
+         "Thanks so much to all who came to the cancer survivors picnic! 💜",
          datetime(2024, 3, 5, 17, 42, 10, tzinfo=UTC), None, "larkspurgeneral", 3),
         ("user_data_tiktok.json#comments[1]", "comment",
          "Our patient Ignatius Holloway from bed 12 finally beat sepsis, MRN 00882411 — so proud of the team.",
          datetime(2024, 3, 6, 9, 5, 55, tzinfo=UTC), None, "larkspurgeneral", 4),
         ("user_data_tiktok.json#dm[0][0]", "dm",
-         "Hi! My grandma Odette Delacroix had her knee replaced on 4 West yesterday, can you pass on a thank-you "
+         "Hi! My grandma Odette Delaquis had her knee replaced on 4 West yesterday, can you pass on a thank-you "
          "to her nurses? Call 555-0163.",
-         datetime(2024, 3, 7, 22, 10, 3, tzinfo=UTC), None, "wren.delacroix", 5),
+         datetime(2024, 3, 7, 22, 10, 3, tzinfo=UTC), None, "wren.delaquis", 5),
         ("user_data_tiktok.json#dm[0][1]", "dm", "We will pass it on! 😊",
          datetime(2024, 3, 8, 8, 30, tzinfo=UTC), None, "larkspurgeneral", 6),
         ("user_data_tiktok.json#dm[1][0]", "dm", "Catering for the staff appreciation lunch is confirmed for Friday.",
@@ -65,7 +65,7 @@ def test_old_layout_old_keys_and_top_level_dms():
          datetime(2021, 6, 4, 16, 45, 31, tzinfo=UTC), None, "fernhillclinic", 3),
         ("user_data.json#dm[0][0]", "dm", "Is the maternity ward still limiting visitors to one support person?",
          datetime(2021, 6, 5, 7, 12, 9, tzinfo=UTC), None, "harbor_mom_22", 4),
-        ("user_data.json#dm[0][1]", "dm", "Yes, one support person for now. Questions? Call 555-0129.",
+        ("user_data.json#dm[0][1]", "dm", "Yes, one support person for now! Questions? Call 555-0129.",
          datetime(2021, 6, 5, 9, 0, tzinfo=UTC), None, "fernhillclinic", 5),
     ]
 

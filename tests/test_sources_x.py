@@ -50,7 +50,7 @@ def test_new_layout_posts_exactly():
     assert p.kind == "reply"
     assert p.in_reply_to == "1700000000000000050"
     assert p.reply_to_author == "jwhitfield_rn"
-    assert "my patient Delphine Arceneaux in room 412 was discharged" in p.text
+    assert "my patient Solange Thibodeaux in room 412 was discharged" in p.text
     assert p.created_at == datetime(2023, 9, 9, 18, 30, 5, tzinfo=UTC)
 
     p = by_id["1700000000000000103"]  # retweet: the retweeted user's truncated text
@@ -102,7 +102,7 @@ def test_old_layout_bare_tweet_objects():
     assert all(p.platform == "x" and p.account == "FernhillClinic" for p in posts)
     assert posts[0].text == ("Congratulations to Dr. Amara Okonkwo-Reyes, our new chief of cardiology! "
                              "Welcome aboard & thank you.")
-    assert posts[1].text == ("Update for the family in bed 7B: Teodoro Lindqvist is stable after his hip surgery "
+    assert posts[1].text == ("Update for the family in bed 7B: Teodoro Blomqvist is stable after his hip surgery "
                              "> recovering on 3 East. MRN 00451276.")
     assert posts[1].created_at == datetime(2019, 7, 16, 14, 30, tzinfo=UTC)  # -0500 kept, same instant
     assert posts[1].created_at.utcoffset() == timedelta(hours=-5)

@@ -67,7 +67,7 @@ def test_old_layout_and_html_pages():
         ("UgxOldLayoutComment0001", "comment", "Great question! Visiting hours are 8am to 8pm every day.",
          datetime(2023, 9, 19, 17, 42, 53, 434647, tzinfo=UTC), None,
          "https://www.youtube.com/watch?v=Fl5ClInIcTu&lc=UgxOldLayoutComment0001"),
-        ("UgyOldThread0002.OldReply0002", "reply", "Get well soon to Delphine Arceneaux in room 412, from all of us on 4 North!",
+        ("UgyOldThread0002.OldReply0002", "reply", "Get well soon to Solange Thibodeaux in room 412, from all of us on 4 North!",
          datetime(2023, 10, 2, 11, 20, tzinfo=UTC), "UgyOldThread0002",
          "https://www.youtube.com/watch?v=Fl5ClInIcTu&lc=UgyOldThread0002.OldReply0002"),
         ("UgzOldLayoutComment0003", "comment", "Our flu shot clinic runs every Tuesday in November.",
@@ -77,7 +77,7 @@ def test_old_layout_and_html_pages():
          datetime(2021, 6, 14, 17, 2, 45, tzinfo=UTC), None,
          "http://www.youtube.com/watch?v=Vx2ClInIcMv&lc=UgwHtmlComment0001"),
         (f"{html}#1", "comment",
-         "The family of Harriet Lindqvist (rooms 305 & 306) asked us to thank the night staff \u2014 she's home now.\nCall 555-0118 with questions.",
+         "The family of Harriet Blomqvist (rooms 305 & 306) asked us to thank the night staff \u2014 she's home now.\nCall 555-0118 with questions.",
          datetime(2021, 7, 2, 9, 15, tzinfo=UTC), None, "http://www.youtube.com/watch?v=Vx2ClInIcMv"),
     ]
     assert posts[-1].source == str(OLD / html) and posts[-1].line == 4

@@ -59,7 +59,7 @@ def test_rule_severities_come_from_the_levels(tmp_path: Path):
 
 # -- composite rules: one finding per identifier ------------------------------------------------------------
 
-PILEUP = ("Pileup on I-81 last night: the retired fire chief from Cedar Hollow, his wife and @cedarhollowfd's captain all "
+PILEUP = ("Pileup on I-81 last night: the retired police chief from Alder Glen, his wife and @alderglenfd's captain all "
           "came to our trauma bay, a 67-year-old with a crushed pelvis")
 
 
@@ -78,17 +78,17 @@ def test_pileup_gives_one_finding_per_identifier_and_the_handle_once(scanner):
     fs = _findings(scanner, PILEUP)
     got = sorted((f.rule, f.evidence, str(f.severity)) for f in fs)
     assert got == [
-        ("PHI102", "@cedarhollowfd", "medium"),
+        ("PHI102", "@alderglenfd", "medium"),
         ("PHI201", "67-year-old", "medium"),
         ("PHI201", "I-81", "medium"),
         ("PHI201", "last night", "medium"),
-        ("PHI201", "the retired fire chief from Cedar Hollow", "medium"),
+        ("PHI201", "the retired police chief from Alder Glen", "medium"),
     ]
     assert _overlapping_pairs(fs) == []  # no low finding of a signal under its PHI201 finding, no handle twice
 
 
 def test_composite_explanation_names_the_combination(scanner):
-    chief = next(f for f in _findings(scanner, PILEUP) if f.evidence.startswith("the retired fire chief"))
+    chief = next(f for f in _findings(scanner, PILEUP) if f.evidence.startswith("the retired police chief"))
     assert "signals that together point to one patient: age, occupation or role, place, time; this one: occupation or role, place" in chief.explanation
     assert chief.signals == ("age", "date", "place:prep", "place:road", "quasi:occupation")
 
@@ -148,11 +148,11 @@ def test_rewrite_replaces_findings_of_every_severity_and_bare_old_ages():
 def test_rewrite_drops_the_writers_tie_to_the_patient():
     from phiscan.rewrite import suggest_rewrite
 
-    text = "my pt dmitri finally got extubated this morning"
+    text = "my pt dmitri was finally extubated this morning"
     fs = [_f(text, "dmitri", "PERSON"), _f(text, "this morning", "DATE", "medium", "PHI103")]
-    assert suggest_rewrite(text, fs) == "A patient finally got extubated <DATE>"
-    text = "So proud of my pt's daughter Keisha Brant, who called 555-0134 every night"
-    fs = [_f(text, "Keisha Brant", "PERSON"), _f(text, "555-0134", "PHONE", rule="PHI108")]
+    assert suggest_rewrite(text, fs) == "A patient was finally extubated <DATE>"
+    text = "So proud of my pt's daughter Keisha Brant, who called 555-0146 every night"
+    fs = [_f(text, "Keisha Brant", "PERSON"), _f(text, "555-0146", "PHONE", rule="PHI108")]
     assert suggest_rewrite(text, fs) == "So proud of a patient's daughter <NAME>, who called <PHONE> every night"
 
 
@@ -163,8 +163,8 @@ def test_rewrite_merges_placeholders_and_keeps_articles_sane():
     fs = [_f(text, "@pinecrestfd", "HANDLE", "medium", "PHI102"), _f(text, "pinecrestfd's captain", "QUASI", "low", "PHI120"),
           _f(text, "67-year-old", "AGE", "medium", "PHI201")]
     assert suggest_rewrite(text, fs) == "his wife and <DETAIL> came in, an <AGE> with a crushed pelvis"
-    text = "Thinking of Ana Lucia tonight, an Ridgeway girl"
-    fs = [_f(text, "Ana", "PERSON"), _f(text, "Lucia", "PERSON", "low"), _f(text, "Ridgeway", "LOCATION", "medium", "PHI113")]
+    text = "Thinking of Ana Lucia tonight, an Oakvale girl"
+    fs = [_f(text, "Ana", "PERSON"), _f(text, "Lucia", "PERSON", "low"), _f(text, "Oakvale", "LOCATION", "medium", "PHI113")]
     assert suggest_rewrite(text, fs) == "Thinking of <NAME> tonight, a <PLACE> girl"
 
 
@@ -173,12 +173,12 @@ def test_check_rewrite_leaks_no_identifier(scanner):
     from phiscan.rewrite import suggest_rewrite
 
     for text in (PILEUP, "Meet Rosalind Whitaker: at 94 she walked out of our ICU after a month on the vent. So proud of my pt!",
-                 "Shoutout to bed 3, Mr. Bashir, for cheering me on through his IV today."):
+                 "Shoutout to bed 3, Mr. Nasser, for cheering me on through his IV today."):
         fs = _findings(scanner, text)
         out = suggest_rewrite(text, fs)
         for f in fs:
             assert f.evidence not in out, (f.rule, f.evidence, out)
-        for word in ("Whitaker", " 94 ", "my pt", "cedarhollowfd", "<HANDLE><", "> <DETAIL>"):
+        for word in ("Whitaker", " 94 ", "my pt", "alderglenfd", "<HANDLE><", "> <DETAIL>"):
             assert word not in out, (word, out)
 
 
@@ -194,7 +194,7 @@ def test_check_json_carries_the_rewrite():
 
 # -- authorizations, visible ------------------------------------------------------------------------------------
 
-STORY = "Meet Teodora Vasquez-Ruiz, a retired school librarian who walked out with a new aortic valve after her surgery on March 4."
+STORY = "Meet Graciela Vasquez-Ibarra, a retired middle school librarian who walked out with a new aortic valve after her surgery on March 4."
 
 
 @pytest.fixture
@@ -202,7 +202,7 @@ def registry(tmp_path):
     f = tmp_path / "auth.yaml"
     f.write_text(
         "authorizations:\n"
-        "  - id: AUTH-2025-114\n    patient: Teodora Vasquez-Ruiz\n    scope: [facebook, instagram]\n    expires: 2099-06-30\n"
+        "  - id: AUTH-2025-114\n    patient: Graciela Vasquez-Ibarra\n    scope: [facebook, instagram]\n    expires: 2099-06-30\n"
         "  - id: AUTH-2024-007\n    patient: Harold Brenneman\n    scope: [all]\n    expires: 2024-12-31\n"
     )
     return f
@@ -222,7 +222,7 @@ def test_text_report_shows_authorized_findings_and_the_authorization_id(posts, r
     r = run("scan", str(posts), "--authorizations", str(registry), "--no-cache")
     assert r.exit_code == 1  # p2's authorization has expired
     out = r.output
-    name = out.index("'Teodora Vasquez-Ruiz'")
+    name = out.index("'Graciela Vasquez-Ibarra'")
     assert out.index("authorized (reported, not failing): covered by authorization AUTH-2025-114", name) < out.index("HIGH", name)
     assert "still blocking: authorization AUTH-2024-007 expired on 2024-12-31" in out
     assert ("Authorized (covered by a patient's written authorization: reported, not failing): AUTH-2025-114 (3 findings)"
@@ -279,6 +279,6 @@ def test_readme_documents_the_registry_format():
 def test_rewrite_leaves_a_cue_word_alone():
     from phiscan.rewrite import suggest_rewrite
 
-    text = "Whiteboard: rm 4B - D. Okonkwo - NPO"
-    fs = [_f(text, "Whiteboard", "CUE", "medium", "PHI203"), _f(text, "rm 4B", "ROOM", rule="PHI105"), _f(text, "D. Okonkwo", "PERSON")]
+    text = "Whiteboard: rm 4B - D. Nwosu - NPO"
+    fs = [_f(text, "Whiteboard", "CUE", "medium", "PHI203"), _f(text, "rm 4B", "ROOM", rule="PHI105"), _f(text, "D. Nwosu", "PERSON")]
     assert suggest_rewrite(text, fs) == "Whiteboard: <ROOM> - <NAME> - NPO"

@@ -59,7 +59,7 @@ def test_suppression_applies_to_the_named_rule_only(scanner):
 
 
 def test_reason_words_are_not_scanned(scanner):
-    text = "Flu shots in the lobby, no appointment needed.\n<!-- phiscan: ignore[PHI106] MRN 00998877 was a test chart, see ticket 5521 -->"
+    text = "Flu shots in the lobby, walk-ins welcome.\n<!-- phiscan: ignore[PHI106] MRN 00998877 was a test chart, see ticket 5521 -->"
     (_, found), = scanner.scan([Post(id="s", text=text)])
     assert found == []
 

@@ -4,7 +4,7 @@ The Python API (see README, "Python API"):
 
     import phiscan
 
-    for f in phiscan.scan_text("my pt dmitri got extubated this morning", created_at="2025-03-14T18:00"):
+    for f in phiscan.scan_text("my pt dmitri was extubated this morning", created_at="2025-03-14T18:00"):
         print(f.rule, f.severity, f.evidence, f.start, f.end)
 
 - `scan_text(text, *, created_at=None, reply_to=None, platform=None, account=None, config=None)` -> list[Finding]

@@ -26,7 +26,7 @@ from .suppression import SUPPRESSION_RULE, Directive, blank, find_directives
 # is a place, not a PERSON; an MRN is not a phone number).
 PRIORITY = {"MRN": 9, "ID": 8, "EMAIL": 8, "URL": 7, "PHONE": 7, "IP_ADDRESS": 7, "GPS": 10, "DEVICE_ID": 10, "ROOM": 6, "AGE": 6, "DATE": 5, "HANDLE": 6,
             "HASHTAG": 6, "ZIP": 5, "PERSON": 4, "FACILITY": 4, "LOCATION": 3, "QUASI": 1, "DESCRIPTION": 0}
-# descriptions may contain other spans ("the grain bin accident near Wendover"): they never displace one
+# descriptions may contain other spans ("the silo collapse near Hartsell"): they never displace one
 OVERLAPPING = ("QUASI", "DESCRIPTION")
 
 
@@ -467,7 +467,7 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
         if not clash:
             kept.append(s)
             continue
-        # quasi-identifiers may contain other spans ("the grain bin accident near Wendover"); keep both
+        # quasi-identifiers may contain other spans ("the silo collapse near Hartsell"); keep both
         if s.entity in OVERLAPPING or all(k.entity in OVERLAPPING for k in clash):
             kept.append(s)
             continue

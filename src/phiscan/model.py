@@ -255,7 +255,7 @@ _SENTENCE_END_AFTER = re.compile(r"(?:[.!?\u2026](?=\s|$)|\n)")
 
 
 def normalize(text: str) -> str:
-    """Case-folded, whitespace collapsed: 'Mr.  BASHIR ' and 'mr. bashir' are the same evidence."""
+    """Case-folded, whitespace collapsed: 'Mr.  NASSER ' and 'mr. nasser' are the same evidence."""
     return " ".join(text.casefold().split())
 
 

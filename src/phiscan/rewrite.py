@@ -2,7 +2,7 @@
 
 What is replaced: every finding in the post's text at any severity (a low finding in a post that discloses a
 patient is still one of the things that point to them), each grown to the whole of what identifies: the whole
-word ("@cedarhollowfd's captain", not "@" + a placeholder), a surname or first name beside a name ("Meet
+word ("@alderglenfd's captain", not "@" + a placeholder), a surname or first name beside a name ("Meet
 <NAME> Whitaker" keeps nothing), a courtesy title before it ("Mr."); and what the detectors leave out: an age
 over 89 said bare ("at 94"), and the writer's own tie to the patient ("my pt" -> "a patient"). Then it is
 made to read: overlapping and adjacent placeholders of one kind are one, a patient phrase swallows the name

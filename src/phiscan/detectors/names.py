@@ -79,7 +79,7 @@ FAMILY_NAME = re.compile(r"\b(?:the\s+)?(\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{3,})\s
 CAP_WORD = re.compile(r"(?<![\w])(?<![\w]['’])\p{Lu}[\p{Ll}\p{M}]{2,}(?=['’]s\b|(?![\w'’]))")
 PLACE_BEFORE = re.compile(r"\b(?:in|from|at|near|of|to|outside|around)\s+$", re.I)
 UPPER_WORD = re.compile(r"(?<![\w@#])(?<![\w]['’])\p{Lu}{3,}(?=['’]S\b|(?![\w'’]))")
-# "R. Castellano", "T. NAKAMURA": an initial and a surname, the way boards and lists half-name people
+# "R. Bellandi", "T. MORIYAMA": an initial and a surname, the way boards and lists half-name people
 INITIAL_LAST = re.compile(r"(?<![\w.])\p{Lu}\.\s?(\p{Lu}[\p{Ll}\p{M}'’-]{2,}|\p{Lu}{3,})(?![\w'’])")
 HASHTAG = re.compile(r"(?<![\w#])#(\p{L}[A-Za-z0-9_]{2,60})")
 HASHTAG_PREFIX = re.compile(r"^(?:PrayFor|Pray4|PrayingFor|Praying4|Prayers4|PrayersFor|Team|Welcome|Baby|Love|HugsFor|Hugs4|Go|Justice4|JusticeFor|Remembering|RIP|ForeverIn|Free)(.+)$")
@@ -120,7 +120,7 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
     if w.islower() and is_surname(lw) and is_common_word(lw, 3.0):
         return False  # "every baby born here": lowercase surname-words are words
     if w.islower() and re.search(r"(?:ed|ing|ly|s)$", w):
-        return False  # "her brothers stitched it": a verb, not a name
+        return False  # "her sisters painted it": a verb, not a name
     return not is_common_word(lw, 3.4 if w.islower() else 4.0)
 
 
@@ -316,13 +316,13 @@ class NameDetector:
             # an upper-case word after an initial is a surname only when the lexicon says so ("R. FEMORAL" is not)
             if is_surname(w) and not is_common_word(w, 4.5) or (not w.isupper() and not is_common_word(w, 2.5)):
                 add(span("PERSON", m, t, 0.6, self.name, "an initial and a surname", pattern="initial_last"))
-        for m in UPPER_WORD.finditer(t):  # "TERRENCE GOT THE CALL", "SOLBERG" on a label
+        for m in UPPER_WORD.finditer(t):  # "DESMOND GOT THE CALL", "SOLBERG" on a label
             w = m.group(0)
             if any(o.start <= m.start() < o.end for o in out) or w.lower() in NOT_NAMES or is_drug_like(w):
                 continue
             if len(w) < 4:
                 continue  # "PAP", "LUL", "HO": upper-case shorthand far more often than names
-            # in upper-case writing every word is upper case: there only a first name counts ("PATIENT TERRENCE"),
+            # in upper-case writing every word is upper case: there only a first name counts ("PATIENT DESMOND"),
             # a surname-only word ("FICK") is as likely a term
             s0, e0 = a.sentence(m.start())
             shouting = sum(ch.isupper() for ch in t[s0:e0]) > 0.6 * max(1, sum(ch.isalpha() for ch in t[s0:e0]))

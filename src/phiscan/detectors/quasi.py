@@ -104,8 +104,8 @@ class QuasiDetector:
         return sorted(out, key=lambda s: s.start)
 
 
-# A clause of a sentence: the unit a singling-out description lives in ("a deputy sitting next to your stretcher",
-# "the tiniest twins our NICU has ever sent home"). Every clause of 3 to 24 words is proposed as a DESCRIPTION
+# A clause of a sentence: the unit a singling-out description lives in ("a trooper standing beside your gurney",
+# "the smallest triplets this unit has ever discharged"). Every clause of 3 to 24 words is proposed as a DESCRIPTION
 # candidate; the learned judgment says which ones single out the patient.
 CLAUSE_BREAK = re.compile(r"[,;:!?()\[\]|•\n]+|[.](?=\s|$)|\s[-–—]+\s|\s(?=(?:and|but|so|because|who|which|while|after|when)\s)")
 

@@ -257,7 +257,7 @@ def _signal_name(sp: Span) -> str:
 def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdict]:
     """Re-identification: indirect identifiers that together point to one person. Overlapping spans ("the
     55-year-old man", "55-year-old") are one signal, except a place inside a role or event ("the schoolteacher
-    from Ashgrove": a role and a town); a place counts only when its own rule kept it (not an
+    from Elmsford": a role and a town); a place counts only when its own rule kept it (not an
     event venue) and it is not a big city."""
     spec = rule.composite
     req = spec.get("requires")
@@ -295,7 +295,7 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
     for g in groups:
         ns = [_signal_name(s) for s in g]
         names.append(next((n for n in ns if is_anchor(n)), ns[0]))
-        # a town inside a role ("a retired schoolteacher from Ashgrove") is a second fact, not the same one said twice
+        # a town inside a role ("a retired pharmacist from Elmsford") is a second fact, not the same one said twice
         if any(s.entity == "QUASI" for s in g):
             names.extend(_signal_name(s) for s in g if s.entity == "LOCATION")
     cue_hits = [c for c in spec.get("cue_signals", []) if c in ctx.a.cues]
@@ -344,12 +344,12 @@ def _signal_label(name: str) -> str:
 def _identifiers(rule: Rule, members: list[Span], verdicts: list[Verdict], text: str) -> tuple[list[tuple[Span, list[Span]]], list[Verdict]]:
     """The identifiers a composite rule reports, one finding each, and the span verdicts they make redundant.
 
-    Members that overlap ("16-year-old", "16-year-old quarterback from Millbrook High", "Millbrook High") are
+    Members that overlap ("16-year-old", "16-year-old quarterback from Ashbury High", "Ashbury High") are
     one stretch of text, reported once over the whole of it; a span verdict of this severity or lower inside or
     across that stretch (the place's own low finding, a low handle) is folded in and made redundant. A member
     that overlaps another identifier reported at this severity or higher (a name, a handle) is that finding's
     to report: it still counts as a signal, gets no finding of its own, and its own lower verdicts (the low
-    indirect-identifier finding of "cedarhollowfd's captain" under "@cedarhollowfd") are redundant too."""
+    indirect-identifier finding of "alderglenfd's captain" under "@alderglenfd") are redundant too."""
     own = {(m.start, m.end) for m in members}
     spanned = [v for v in verdicts if v.rule.type == "span"]
     blockers = [v for v in spanned
