@@ -199,3 +199,22 @@ def test_an_age_over_89_is_left_to_its_own_rule(scanner):
                   judgment=_StubJudgment(0.9, 0.95), judge=scanner.judgment)
     assert _level(scanner.rules.get("PHI120"), sp, ctx)[0] is None
     assert str(_level(scanner.rules.get("PHI104"), sp, ctx)[0]) == "high"
+
+
+@pytest.mark.parametrize("text,not_a_name", [
+    ("dtr and son visited last eve, plan to visit again", "son"),  # a family word, though 'Son' is a given name
+    ("ATIVAN .5MG IV GIVEN PER HO. SLEPT WELL", "HO"),  # the house officer: an abbreviation after "per"
+    ("HICKMAN CATHETER, HEPARIN FLUSHED", "HICKMAN CATHETER, HEPARIN"),  # words in the SURNAME, FIRST shape
+    ("ECHO TODAY: MVR, LVEF 35%", "MVR, LVEF"),  # shorthand no name lexicon knows
+])
+def test_note_shorthand_is_not_a_name_candidate(scanner, text, not_a_name):
+    assert ("PERSON", not_a_name) not in candidates(scanner, text)
+
+
+@pytest.mark.parametrize("text,name", [
+    ("BOARD: RM 4 SZYMANSKA, HALINA", "SZYMANSKA, HALINA"),
+    ("spoke with Dolores about the plan", "Dolores"),
+    ("wife Marisela called at 1400", "Marisela"),
+])
+def test_board_and_relative_names_stay_candidates(scanner, text, name):
+    assert ("PERSON", name) in candidates(scanner, text)

@@ -52,6 +52,15 @@ KIN_WORD = (
     r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![\p{Ll}\p{M}])"
 )
 # "his daughter Ottilie", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
+_KIN_ONLY = re.compile(r"^" + KIN_WORD + r"$", re.I)
+
+
+def is_kin_word(word: str) -> bool:
+    """'son', 'dtr', 'in-law': a family word, never a name (though 'Son' is a Vietnamese given name, lowercase
+    'son visited' is a son)."""
+    return bool(_KIN_ONLY.match(word))
+
+
 KIN_PATTERN = re.compile(
     r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"\s*(?:[,:\-–]+\s*|\s+(?:is|named|called)\s+)?"
     r"((?:\p{L}[\p{Ll}\p{M}'’-]+|[\p{Lu}'’-]{2,})(?:\s+(?:\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,}))?)",
@@ -201,9 +210,11 @@ class NameDetector:
             if last.lower() in NOT_NAMES or (len(first) > 2 and first.lower() in NOT_NAMES):
                 continue
             lw0, fw = last.split()[0], first.rstrip(".")
-            census = is_surname(lw0) or is_first_name(fw)
-            if not census and (is_common_word(lw0, 2.5) or (len(fw) > 1 and is_common_word(fw, 2.5))):
-                continue  # "RESTLESS, SOMEWHAT", "DONE, CK": words, not a name
+            if not (is_surname(lw0) or (len(fw) > 1 and is_first_name(fw))):
+                continue  # "MVR, LVEF", "LYTES, PULM": shorthand; a board's name has a part some lexicon knows
+            if any(not is_surname(w) and is_common_word(w, 2.5) for w in last.replace("-", " ").split()) or (
+                    len(fw) > 1 and not is_first_name(fw) and is_common_word(fw, 2.5)):
+                continue  # "RESTLESS, SOMEWHAT", "HICKMAN CATHETER, HEPARIN": words, not a name
             if is_common_word(lw0, 4.0) or (len(fw) > 1 and is_common_word(fw, 4.0) and not is_first_name(fw)):
                 continue
             add(span("PERSON", m, t, 0.85, self.name, "'LAST, FIRST' name as on a chart, board or wristband", pattern="last_first"))
@@ -277,11 +288,12 @@ class NameDetector:
                 add(span("PERSON", m, t, 0.55, self.name, "rare capitalised word after 'thinking about', 'praying for'", group=1, pattern="first_name"))
         for m in WITH_NAME.finditer(t):
             w = m.group(1)
-            if is_first_name(w) and not is_common_word(w, 5.2) and w.lower() not in NOT_NAMES and w.lower() not in _KIN_STOP:
+            if (is_first_name(w) and not is_common_word(w, 5.2) and w.lower() not in NOT_NAMES and w.lower() not in _KIN_STOP
+                    and not (w.isupper() and len(w) <= 3)):  # "per HO", "with MD": an abbreviation, not a name
                 add(span("PERSON", m, t, 0.6, self.name, "first name after 'spoke with', 'per'", group=1, pattern="relative"))
         for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
             w = m.group(1)
-            if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
+            if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not is_kin_word(w) and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
                 s0 = a.sentence(m.start(1))[0]
                 if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 5.2 if w.isupper() else 4.5):
                     add(span("PERSON", m, t, 0.65, self.name, "first name doing something (called, visited, reports)", group=1, pattern="relative"))
