@@ -41,3 +41,10 @@ def test_a_real_wristband_in_a_photo_still_flags(scanner):
     text = "[photo: wristband reading 'OKAFOR, ADAEZE MRN 4471203']"
     got = _findings(scanner, text)
     assert {("PHI203", "wristband", "medium"), ("PHI106", "4471203", "high")} <= got
+
+
+def test_the_date_of_a_sample_record_is_sample_data(scanner):
+    demo = "Go-live practice [photo: the training screen shows 'DEMO, CARDIO  DOB 02/02/1960  MRN 000321']"
+    assert not any(sev in ("medium", "high") for _, _, sev in _findings(scanner, demo))
+    real = "Go-live practice [photo: the screen shows 'WHITFORD, AMBROSE  DOB 02/02/1960']"
+    assert ("PHI203", "the screen", "medium") in _findings(scanner, real)

@@ -278,6 +278,9 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
             continue
         if sp.attr("placeholder"):  # sample data (TEST, 000000) shows no one's identifier
             continue
+        if sp.entity == "DATE" and any(o.attr("placeholder") and ctx.a.sentence(o.start) == ctx.a.sentence(sp.start)
+                                       for o in ctx.spans):
+            continue  # the date of a sample record ("TEST, PATIENT  DOB ...") is sample data too
         if not check(spec.get("each"), sp, ctx):
             continue
         members.append(sp)
