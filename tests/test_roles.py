@@ -40,7 +40,7 @@ CASES = {
         [("PHI101", 19, 35, "Marisol Quintero", "staff", "staff: '32 years in our cath lab'")]),
     "staff who keeps a unit running": (
         "Thank you Dellwyn Archer for keeping our ICU spotless every single night.", {},
-        [("PHI101", 10, 24, "Dellwyn Archer", "staff", "staff: 'keeping our ICU spotless'")]),
+        []),  # read staff ("keeping our ICU spotless"), so PHI101's role step drops the name
     "staff thanked for the care a relative got": (
         "Big thanks to Wendell Okonjo for the amazing care my mom got in the ED on Tuesday", {},
         [("PHI101", 14, 28, "Wendell Okonjo", "staff", "staff: 'for the amazing care'")]),
@@ -63,7 +63,7 @@ CASES = {
         [("PHI202", 0, 8, "@maria_r", "relative", "relative: reply addressee, 'your dad'")]),
     "a colleague welcomed to the team": (
         "Please welcome Tavita Fonoti to our team on 5 North!", {},
-        [("PHI101", 15, 28, "Tavita Fonoti", "staff", "staff: 'to our team'")]),
+        []),  # read staff ("to our team"): dropped
     "a patient and a relative in one post": (
         "Mr. Okafor in bed 12 keeps asking for his grandson Idris", {},
         [("PHI101", 0, 10, "Mr. Okafor", "patient", "patient: a room or bed right beside the name"),
@@ -115,12 +115,16 @@ def test_org_account_handle_is_staff(scanner):
     assert RoleReader(ctx).role_of(Span("DATE", 0, 3, "x", 1, "d", "")) is None  # only people and handles
 
 
-def test_roles_do_not_change_severities(scanner, monkeypatch):
-    import phiscan.engine
+DROPPED_AS_STAFF = ("a colleague welcomed to the team", "staff who keeps a unit running")
+
+
+def test_roles_change_severities_only_through_the_role_step(scanner, monkeypatch):
+    """Without roles every finding is the same but the names PHI101's `role: [staff]` step drops."""
+    import phiscan.classify.roles
 
     def found(s):
-        return [[(f.rule, f.start, f.end, str(f.severity), f.explanation) for f in fs]
-                for _, fs in s.scan([Post(id=k, text=t, **m) for k, (t, m, _) in sorted(CASES.items())])]
+        return {k: [(f.rule, f.start, f.end, str(f.severity), f.explanation) for f in fs]
+                for k, (_, fs) in zip(sorted(CASES), s.scan([Post(id=k, text=t, **m) for k, (t, m, _) in sorted(CASES.items())]))}
 
     with_roles = found(Scanner.from_config(Config()))
 
@@ -131,9 +135,12 @@ def test_roles_do_not_change_severities(scanner, monkeypatch):
         def role_of(self, sp):
             return None
 
-    monkeypatch.setattr(phiscan.engine, "RoleReader", NoRoles)
+    monkeypatch.setattr(phiscan.classify.roles, "RoleReader", NoRoles)
     without = Scanner.from_config(Config())
-    assert found(without) == with_roles
+    got = found(without)
+    assert {k: v for k, v in got.items() if k not in DROPPED_AS_STAFF} == {k: v for k, v in with_roles.items() if k not in DROPPED_AS_STAFF}
+    for k in DROPPED_AS_STAFF:
+        assert with_roles[k] == [] and [r for r, *_ in got[k]] == ["PHI101"]
     assert all(f.role is None for f in without.scan_text(CASES["a relative after a kin word"][0]))
 
 

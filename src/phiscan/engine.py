@@ -341,7 +341,7 @@ class Scanner:
             for v in verdicts:
                 if v.severity >= Severity.MEDIUM and said not in v.why:
                     v.why = f"{v.why}; {said}" if v.why else said
-        return self._findings(post, fld, verdicts, a.text, RoleReader(ctx))
+        return self._findings(post, fld, verdicts, a.text, ctx.roles)
 
     def judgment_of(self, post: Post):
         """The learned judgment of a post's text (after a scan of it: its analysis is remembered), or None."""

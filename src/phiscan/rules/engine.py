@@ -99,6 +99,16 @@ class Context:
     absorbed: set = dataclasses.field(default_factory=set)  # id() of span verdicts a composite finding reports
 
     @property
+    def roles(self):
+        """Who each person and handle span is (classify.roles), read once per text."""
+        got = self.__dict__.get("_roles")
+        if got is None:
+            from ..classify.roles import RoleReader
+
+            got = self.__dict__["_roles"] = RoleReader(self)
+        return got
+
+    @property
     def identifiable(self) -> bool:
         """Does an earlier phase's finding (medium or above) already point at a person?"""
         return any(v.severity >= Severity.MEDIUM for v in self.verdicts)
@@ -149,6 +159,10 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
         if key == "reply_author":
             hit = any(n and (n in sp.text.lower() or sp.text.lower().lstrip("@") in n) for n in ctx.reply_names)
             if hit != val:
+                return False
+        if key == "role":  # who the person is (classify.roles): patient, relative, staff, public_figure, other
+            got = ctx.roles.role_of(sp)
+            if got is None or got.role not in (val if isinstance(val, list) else [val]):
                 return False
         if key in ("care", "care_near", "tied", "untied", "language") and not _judged(key, val, sp, ctx):
             return False

@@ -24,6 +24,8 @@ CONDITION = {
         "language": {"enum": ["trained", "untrained"]},
         "tied": {"enum": ["low", "medium", "high"]},
         "untied": {"enum": ["low", "medium", "high"]},
+        # who the person or handle is (phiscan.classify.roles)
+        "role": {"type": "array", "items": {"enum": ["patient", "relative", "staff", "public_figure", "other"]}},
         "any": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
     },
 }
