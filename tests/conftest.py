@@ -37,3 +37,10 @@ def _no_user_config(tmp_path_factory):
 def _private_scan_cache(tmp_path_factory):
     """`phiscan scan` keeps a scan cache in $XDG_CACHE_HOME/phiscan: tests use their own, never the developer's."""
     yield from _private_dir("XDG_CACHE_HOME", tmp_path_factory)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_service_dir(tmp_path_factory):
+    """`phiscan check` hands drafts to a running `phiscan service` found under $XDG_RUNTIME_DIR: tests never reach
+    a developer's own service (tests/test_service.py starts its own)."""
+    yield from _private_dir("XDG_RUNTIME_DIR", tmp_path_factory)

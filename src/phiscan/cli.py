@@ -38,6 +38,11 @@ def _reader_gone() -> None:
 
 
 class PhiscanGroup(click.Group):
+    def main(self, args=None, *a, **kw):
+        # only the console script (arguments from sys.argv) may hand `check` to the resident service (service.py)
+        self.from_argv, self.raw_args = args is None, list(sys.argv[1:] if args is None else args)
+        return super().main(args, *a, **kw)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -120,6 +125,13 @@ def _overrides(profile, packs, pack_files, rules_dirs, model, fail_on, redact, a
 @click.pass_context
 def check(ctx, file, text, created_at, reply_to, platform, fmt, **opts):
     """Check one draft post: FILE, '-' for stdin, or --text "..."."""
+    root = ctx.find_root().command
+    if getattr(root, "from_argv", False) and (text is not None or file is not None or not sys.stdin.isatty()):
+        from .service import forward_check  # a running `phiscan service` answers at once; else check here
+
+        code = forward_check(root.raw_args, reads_stdin=text is None and (file in (None, "-")))
+        if code is not None:
+            ctx.exit(code)
     from .model import Post
 
     if text is None:
@@ -797,6 +809,10 @@ from .training.cli import training as _training  # noqa: E402  (phiscan training
 
 main.add_command(_training)
 
+
+from .service_cli import service_group  # noqa: E402
+
+main.add_command(service_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -39,7 +39,20 @@ def token_form(tok: str) -> str:
 
 def tokens(text: str) -> list[tuple[str, int, int, str]]:
     """(form, start, end, raw) of every word of the text."""
-    return [(token_form(m.group()), m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+    forms = _FORMS
+    out = []
+    for m in _WORD.finditer(text):
+        raw = m.group()
+        f = forms.get(raw)
+        if f is None:  # token_form is a function of the word alone: each word's form is made once
+            if len(forms) >= _INDEX_LIMIT:
+                forms.clear()
+            f = forms[raw] = token_form(raw)
+        out.append((f, m.start(), m.end(), raw))
+    return out
+
+
+_FORMS: dict[str, str] = {}
 
 
 def word_features(forms: list[str], prefix: str = "") -> list[str]:
@@ -70,7 +83,12 @@ def index(feature: str) -> int:
 
 def hashed(features: Iterable[str]) -> list[int]:
     """Indices of the features in the hashed space, each once, sorted."""
-    return sorted({index(f) for f in features})
+    features = features if isinstance(features, list) else list(features)
+    got = set(map(_INDEX.get, features))  # known features in one pass; the new ones (None) through index()
+    if None in got:
+        got.discard(None)
+        got.update(index(f) for f in features if f not in _INDEX)
+    return sorted(got)
 
 
 def bucket(p: float) -> str:

@@ -218,12 +218,13 @@ class Judge:
         pf = post_features(text, spans, meta, toks, cues)
         post_p = self.post_model.score(pf)
         sentences = []
+        starts = [t[1] for t in toks]
         for i, (s, e) in enumerate(sents):
             lo, hi = sents[max(0, i - 1)][0], sents[min(len(sents) - 1, i + 1)][1]
             if lo <= sents[0][0] and hi >= sents[-1][1]:
                 sentences.append((s, e, post_p))  # the window is the whole text: the post's judgment
                 continue
-            window_toks = [t for t in toks if lo <= t[1] < hi]
+            window_toks = toks[bisect.bisect_left(starts, lo):bisect.bisect_left(starts, hi)]  # toks are in text order
             window_spans = [sp for sp in spans if lo <= sp.start < hi]
             sentences.append((s, e, self.post_model.score(post_features(text[lo:hi], window_spans, meta, window_toks, cues, lo, hi))))
         j = Judgment(post=post_p, sentences=sentences, language=detect_language(text))

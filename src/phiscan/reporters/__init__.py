@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
-from ..model import ScanResult
-from ..rules.engine import RuleSet
+if TYPE_CHECKING:  # names for the annotations only: `phiscan check` starts without the rule engine's imports
+    from ..model import ScanResult
+    from ..rules.engine import RuleSet
 
 
 class Reporter(Protocol):
