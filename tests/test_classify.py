@@ -218,3 +218,8 @@ def test_note_shorthand_is_not_a_name_candidate(scanner, text, not_a_name):
 ])
 def test_board_and_relative_names_stay_candidates(scanner, text, name):
     assert ("PERSON", name) in candidates(scanner, text)
+
+
+def test_a_board_surname_with_an_initial_stays_a_candidate(scanner):
+    assert ("PERSON", "QUARRELL, T") in candidates(scanner, "BED 7  QUARRELL, T  NPO")
+    assert ("PERSON", "MVR, S") not in candidates(scanner, "ECHO: MVR, S/P REPAIR")

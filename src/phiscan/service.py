@@ -246,13 +246,12 @@ def _peer_uid(conn: socket.socket) -> int | None:
         return None
 
 
-def serve(idle: float | None = None, ready=None) -> None:
-    """Answer checks until stopped (or `idle` seconds without a request). `ready()` is called once listening."""
+def serve(cli, idle: float | None = None, ready=None) -> None:
+    """Answer checks until stopped (or `idle` seconds without a request), running `cli` (the phiscan.cli module,
+    passed in so that this module, which cli imports, imports no cli). `ready()` is called once listening."""
     import secrets
 
     from click.testing import CliRunner
-
-    from . import cli
 
     d = _private_dir(create=True)
     sock_path = d / "check.sock"

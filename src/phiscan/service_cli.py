@@ -1,6 +1,8 @@
 """`phiscan service start|status|stop`: the resident local service `phiscan check` uses (see service.py)."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 
@@ -30,7 +32,7 @@ def start(foreground: bool, idle: float) -> None:
 
             signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
             try:
-                serve(idle=idle or None, ready=lambda: click.echo(f"phiscan service listening at {runtime_dir()}", err=True))
+                serve(sys.modules["phiscan.cli"], idle=idle or None, ready=lambda: click.echo(f"phiscan service listening at {runtime_dir()}", err=True))
             except KeyboardInterrupt:
                 pass
             return

@@ -210,8 +210,10 @@ class NameDetector:
             if last.lower() in NOT_NAMES or (len(first) > 2 and first.lower() in NOT_NAMES):
                 continue
             lw0, fw = last.split()[0], first.rstrip(".")
-            if not (is_surname(lw0) or (len(fw) > 1 and is_first_name(fw))):
-                continue  # "MVR, LVEF", "LYTES, PULM": shorthand; a board's name has a part some lexicon knows
+            if len(fw) > 1 and not (is_surname(lw0) or is_first_name(fw)):
+                continue  # "MVR, LVEF", "LYTES, PULM": shorthand; a board's full name has a part some lexicon knows
+            if len(fw) == 1 and not (is_surname(lw0) or (len(lw0) >= 3 and re.search(r"[AEIOUY]", lw0))):
+                continue  # "VARDELL, M" is a board's name; "MVR, S" is shorthand
             if any(not is_surname(w) and is_common_word(w, 2.5) for w in last.replace("-", " ").split()) or (
                     len(fw) > 1 and not is_first_name(fw) and is_common_word(fw, 2.5)):
                 continue  # "RESTLESS, SOMEWHAT", "HICKMAN CATHETER, HEPARIN": words, not a name
