@@ -815,5 +815,10 @@ def formats():
         click.echo(f"{l.name:16} {l.description}")
 
 
+from .spark.command import spark_scan  # noqa: E402  (issue 16: the Spark job; pyspark is imported when it runs)
+
+main.add_command(spark_scan)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
