@@ -72,7 +72,9 @@ def session(master: str | None = None, app_name: str = "phiscan", conf: dict[str
          .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
          .config("spark.sql.execution.arrow.maxRecordsPerBatch", "2048"))
     if local:
-        b = b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        b = (b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+             # the summary's one group-by: Spark's 200 shuffle partitions are 200 tasks for a handful of rows
+             .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 1))))
     for k, v in (conf or {}).items():
         b = b.config(k, v)
     warnings.filterwarnings("ignore", message=".*does not yet fully support pandas.*")

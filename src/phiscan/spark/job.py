@@ -192,10 +192,13 @@ def summary_document(rows, work: Plan, fail_on: str, inputs: Sequence[str]) -> d
 
     threshold = Severity.parse(fail_on)
     counts = rows.where("kind = 'finding'").groupBy("rule", "severity", "status").count().collect()
-    stats = rows.where("kind = 'stats'").select("posts", "posts_with_findings", "inventory").collect()
-    problems = (rows.where("kind IN ('error', 'warning')").select("kind", "source", "place", "message")
-                .orderBy("source", "place").limit(2 * MAX_LISTED_ERRORS + 2).collect())
-    n_problems = {r["kind"]: r["count"] for r in rows.where("kind IN ('error', 'warning')").groupBy("kind").count().collect()}
+    # everything else is small (errors, warnings, one bookkeeping row per task): one pass, sorted here
+    other = rows.where("kind != 'finding'").select("kind", "source", "place", "message", "posts",
+                                                   "posts_with_findings", "inventory").collect()
+    stats = [r for r in other if r["kind"] == "stats"]
+    problems = sorted((r for r in other if r["kind"] in ("error", "warning")),
+                      key=lambda r: (r["source"] or "", r["place"] or ""))
+    n_problems = {k: sum(1 for r in problems if r["kind"] == k) for k in ("error", "warning")}
     sev = {"high": 0, "medium": 0, "low": 0}
     by_rule: dict[str, int] = {}
     status: dict[str, int] = {"open": 0, "authorized": 0, "suppressed": 0, "baselined": 0}
