@@ -61,6 +61,11 @@ def session(master: str | None = None, app_name: str = "phiscan", conf: dict[str
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
+    if master is None and os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # started by spark-submit (the JVM is up, its master and settings given): take them as they are
+        spark = SparkSession.builder.appName(app_name).getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
     local = master is None or master.startswith("local")
     master = master or f"local[{os.cpu_count() or 1}]"
     log4j = Path(__file__).with_name("log4j2.properties")

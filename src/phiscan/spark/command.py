@@ -1,8 +1,6 @@
 """The `phiscan spark-scan` command (registered in cli.py); the job itself is in job.py."""
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..cli import SEVERITIES, _config, _overrides, scan_options  # noqa: F401  (cli.py imports this module last)
@@ -42,9 +40,6 @@ def spark_scan(ctx, inputs, output, fmt, partition_by, master, input_format, tex
             get_loader(input_format)
         except KeyError:
             raise click.UsageError(f"unknown input format {input_format!r}; see `phiscan formats`") from None
-    missing = [p for p in inputs if "://" not in p and not os.path.exists(p)]
-    for p in missing:  # said here; the job still runs on the others and reports them as errors
-        click.echo(f"phiscan: warning: {p}: not found", err=True)
     cfg = _config(ctx, **_overrides(**opts))
     from .job import run
 
