@@ -24,6 +24,8 @@ if shutil.which("java") is None:
 from phiscan.cli import main  # noqa: E402
 from phiscan.masking import mask  # noqa: E402
 
+# PySpark warns about pandas 3 (its Arrow path imports pandas; phiscan's rows never pass through it)
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ROOT / "fixtures" / "exports"
 BAD = ROOT / "fixtures" / "bad"
@@ -155,14 +157,27 @@ def test_parquet_table_scans_as_the_jsonl_contract(job, data):
 
 
 def test_redact_masks_on_the_executors(job, data, tmp_path, capfd):
+    """--redact masks on the executors (with --baseline: accepted findings are set apart, as `phiscan scan` does)."""
+    from phiscan import baseline as bl
+
     out = tmp_path / "redacted"
-    code, _ = _spark_scan(str(data["jsonl"]), "--output", str(out), "--redact", "--format", "jsonl",
-                          "--partition-by", "severity")
-    assert code == 2  # the two bad lines
     plain = {(r["source"], r["post_id"], r["field"], r["start"], r["rule"]): r
              for r in _read_rows(job["out"] / "findings") if r["source"] == str(data["jsonl"])}
+    accept = next(r for r in plain.values() if r["rule"] == "PHI101" and r["status"] == "open")
+    entry = bl.Entry(accept["fingerprint"], "PHI101", accept["rule_name"], accept["severity"], "posts.jsonl", "text",
+                     "tester", "synthetic post", "2025-01-01")
+    (tmp_path / "baseline.json").write_text(bl.Baseline([entry]).dumps(), encoding="utf-8")
+    code, _ = _spark_scan(str(data["jsonl"]), "--output", str(out), "--redact", "--format", "jsonl",
+                          "--partition-by", "severity", "--baseline", str(tmp_path / "baseline.json"))
+    assert code == 2  # the two bad lines
     rows = _read_rows(out / "findings")
     assert len(rows) == len(plain) > 200
+    baselined = [r for r in rows if r["status"] == "baselined"]
+    assert baselined and {(r["fingerprint"], r["justification"]) for r in baselined} == {
+        (accept["fingerprint"], "synthetic post")}
+    summary = json.loads((out / "summary.json").read_text("utf-8"))["summary"]
+    assert summary["baselined"] == summary["by_status"]["baselined"] == len(baselined)
+    assert summary["findings"] == len(rows) - len(baselined) - summary["suppressed"]
     assert sorted(p.name for p in (out / "findings").iterdir() if not p.name.startswith((".", "_"))) == [
         "severity=high", "severity=low", "severity=medium"]
     for r in rows:

@@ -152,7 +152,7 @@ def scan(df, text: str = "text", id: str | None = "id", created_at: str | None =
     for key in columns or {}:
         if key not in RECORD_KEYS:
             raise ValueError(f"columns: {key!r} is not a key of the JSONL contract ({', '.join(RECORD_KEYS)})")
-    out = _frame(df, job_settings(cfg), redact=redact, source=source, mapping=mapping)
+    out = _frame(df, job_settings(cfg), redact=bool(redact or cfg.redact), source=source, mapping=mapping)
     out = out.where("kind != 'stats'") if errors else out.where("kind = 'finding'")
     return out.select(*FINDING_COLUMNS)
 

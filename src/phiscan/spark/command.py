@@ -20,10 +20,13 @@ from ..cli import SEVERITIES, _config, _overrides, scan_options  # noqa: F401  (
 @click.option("--encoding", help="Encoding of text inputs when it is not UTF-8.")
 @click.option("--images", type=click.Choice(["off", "metadata"]), default="metadata", show_default=True,
               help="What is read of images beside posts: nothing, or their metadata.")
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Baseline file of accepted findings (see `phiscan baseline`): they are written with status baselined and never fail.")
 @click.option("--quiet", "-q", is_flag=True, help="No closing line.")
 @scan_options
 @click.pass_context
-def spark_scan(ctx, inputs, output, fmt, partition_by, master, input_format, text_column, encoding, images, quiet, **opts):
+def spark_scan(ctx, inputs, output, fmt, partition_by, master, input_format, text_column, encoding, images, baseline, quiet,
+               **opts):
     """Scan files, exports and Parquet tables as an Apache Spark job (needs: pip install 'phiscan[spark]').
 
     Each input file or archive is one task, loaded and scanned on an executor; a Parquet table is split as Spark
@@ -40,7 +43,7 @@ def spark_scan(ctx, inputs, output, fmt, partition_by, master, input_format, tex
             get_loader(input_format)
         except KeyError:
             raise click.UsageError(f"unknown input format {input_format!r}; see `phiscan formats`") from None
-    cfg = _config(ctx, **_overrides(**opts))
+    cfg = _config(ctx, **_overrides(**opts), baseline=baseline)
     from .job import run
 
     code = run(cfg, list(inputs), output, fmt=fmt, partition_by=partition_by, master=master, redact=bool(cfg.redact),

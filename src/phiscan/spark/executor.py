@@ -99,10 +99,14 @@ class _Rows:
         return out
 
 
-def scan_posts(scanner, posts: Iterable[Post], rows: _Rows, redact: bool, place=place_of) -> Iterator[Any]:
+def scan_posts(scanner, posts: Iterable[Post], rows: _Rows, redact: bool, place=place_of,
+               accepted: dict[str, str] | None = None) -> Iterator[Any]:
     """Scan posts in chunks, adding finding rows (and an error row for a post whose scan raised); yields record
     batches as they fill up. Returns (via StopIteration.value) (posts scanned, posts with findings). `place`
-    says where a post is in its source."""
+    says where a post is in its source; `accepted` maps the baseline's fingerprints to their reasons: an open
+    finding with one of them is "baselined", as `phiscan scan --baseline` sets it apart."""
+    from dataclasses import replace
+
     scanned = with_findings = 0
     chunk: list[Post] = []
 
@@ -120,7 +124,10 @@ def scan_posts(scanner, posts: Iterable[Post], rows: _Rows, redact: bool, place=
                                                  "post not scanned"), p.id))
         for post, found in results:
             scanned += 1
-            if any(f.status != "suppressed" for f in found):
+            if accepted:
+                found = [replace(f, status="baselined", justification=accepted[f.fingerprint])
+                         if f.status == "open" and f.fingerprint in accepted else f for f in found]
+            if any(f.status not in ("suppressed", "baselined") for f in found):
                 with_findings += 1
             where = place(post)
             for f in found:
@@ -174,7 +181,7 @@ def scan_record_batches(batches: Iterable[Any], settings: JobSettings, redact: b
                     rows.add(error_row(ReadError(e.source, where, e.message), post.id))
                 yield post
 
-    it = scan_posts(scanner, posts(), rows, redact, place=lambda p: f"row {p.index}")
+    it = scan_posts(scanner, posts(), rows, redact, place=lambda p: f"row {p.index}", accepted=settings.accepted)
     while True:
         try:
             yield next(it)
@@ -193,10 +200,10 @@ def scan_input_batches(batches: Iterable[Any], settings: JobSettings, redact: bo
     scanner = settings.scanner()
     for b in batches:
         for unit in b.to_pylist():
-            yield from _scan_unit(scanner, unit, redact, load)
+            yield from _scan_unit(scanner, unit, redact, load, settings.accepted)
 
 
-def _scan_unit(scanner, unit: dict, redact: bool, load: dict) -> Iterator[Any]:
+def _scan_unit(scanner, unit: dict, redact: bool, load: dict, accepted: dict[str, str] | None) -> Iterator[Any]:
     from ..sources import LoadOptions
 
     options = LoadOptions(text_column=load.get("text_column"), encoding=load.get("encoding"),
@@ -215,7 +222,7 @@ def _scan_unit(scanner, unit: dict, redact: bool, load: dict) -> Iterator[Any]:
         except Exception as exc:  # noqa: BLE001 - loaders never raise for bad input; a bug must not fail the job
             rows.add(error_row(ReadError(path, "", f"loader failed: {exc.__class__.__name__}; the rest of this input not read")))
 
-    it = scan_posts(scanner, posts(), rows, redact)
+    it = scan_posts(scanner, posts(), rows, redact, accepted=accepted)
     while True:
         try:
             yield next(it)

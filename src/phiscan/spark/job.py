@@ -154,7 +154,7 @@ def run(cfg: Config, inputs: Sequence[str], output: str, *, fmt: str = "parquet"
         _write(writer, fmt, f"{base}/findings")
         problems = rows.where("kind IN ('error', 'warning')").select("kind", "source", "place", "message", "post_id")
         _write(problems.coalesce(1).write.mode("errorifexists"), fmt, f"{base}/errors")
-        doc = summary_document(rows, work, cfg.fail_on, inputs)
+        doc = summary_document(rows, work, cfg.fail_on, inputs, cfg.baseline or None)
     finally:
         rows.unpersist()
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
@@ -186,7 +186,7 @@ def _write(writer, fmt: str, path: str) -> None:
         writer.json(path)
 
 
-def summary_document(rows, work: Plan, fail_on: str, inputs: Sequence[str]) -> dict:
+def summary_document(rows, work: Plan, fail_on: str, inputs: Sequence[str], baseline: str | None = None) -> dict:
     """The JSON report's `summary` (same keys, same meaning), its `errors` and `warnings`, from the job's rows."""
     from .. import __version__
 
@@ -205,8 +205,8 @@ def summary_document(rows, work: Plan, fail_on: str, inputs: Sequence[str]) -> d
     failing = findings = 0
     for r in counts:
         status[r["status"]] = status.get(r["status"], 0) + r["count"]
-        if r["status"] == "suppressed":
-            continue  # the report lists suppressed findings apart, and counts them only in by_status
+        if r["status"] in ("suppressed", "baselined"):
+            continue  # the report lists these apart, and counts them only in by_status
         findings += r["count"]
         sev[r["severity"]] = sev.get(r["severity"], 0) + r["count"]
         by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + r["count"]
@@ -223,8 +223,8 @@ def summary_document(rows, work: Plan, fail_on: str, inputs: Sequence[str]) -> d
         "by_rule": dict(sorted(by_rule.items())),
         "by_status": status,
         "suppressed": status["suppressed"],
-        "baselined": 0,
-        "baseline": None,
+        "baselined": status["baselined"],
+        "baseline": baseline,
         "errors": n_problems.get("error", 0),
         "warnings": n_problems.get("warning", 0),
         "inputs": inventory_counts(inventory),

@@ -38,6 +38,7 @@ class JobSettings:
     config: dict[str, Any]
     files: tuple[tuple[str, bytes], ...]
     key: str
+    accepted: dict[str, str] | None = None  # the baseline: fingerprint -> the reason it was accepted
 
     @classmethod
     def of(cls, config: Config) -> "JobSettings":
@@ -74,9 +75,14 @@ class JobSettings:
             dirs.append(f"rules/{i}")
         values["rules_dirs"] = dirs
         values["cache"] = False  # executors never keep a scan cache (their disks come and go)
-        values["baseline"] = None  # baselines are applied on the driver, by fingerprint
+        accepted = None
+        if config.baseline:  # matched by fingerprint on the executors; the file itself stays on the driver
+            from .. import baseline as bl
+
+            accepted = {fp: e.reason for fp, e in bl.load(config.baseline).by_fingerprint.items()}
+        values["baseline"] = None
         digest = hashlib.sha256(pickle.dumps((sorted(values.items()), files), protocol=4)).hexdigest()[:24]
-        return cls(values, tuple(files), digest)
+        return cls(values, tuple(files), digest, accepted)
 
     def to_config(self, folder: Path | None) -> Config:
         """The Config these settings describe, its file paths inside `folder` (where `_materialize` wrote them)."""
