@@ -12,7 +12,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..cli import main as cli
+    from phiscan.cli import main as cli  # absolute: spark-submit runs this file as a script
 
     try:
         cli(["spark-scan", *(sys.argv[1:] if argv is None else argv)], standalone_mode=True)
