@@ -814,5 +814,10 @@ from .service_cli import service_group  # noqa: E402
 
 main.add_command(service_group)
 
+from .spark.command import spark_scan  # noqa: E402  (issue 16: the Spark job; pyspark is imported when it runs)
+
+main.add_command(spark_scan)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
