@@ -71,7 +71,7 @@ def data(tmp_path_factory) -> dict[str, Path]:
 
 
 def _cli_json(*args: str) -> dict:
-    r = CliRunner().invoke(main, ["scan", *args, "--format", "json", "--no-cache", "-q"])
+    r = CliRunner().invoke(main, ["scan", *args, "--format", "json", "--no-cache", "-q", "--images", "metadata"])
     assert r.exit_code in (0, 1, 2), r.output
     return json.loads(r.stdout)
 
@@ -118,8 +118,15 @@ def test_findings_equal_the_cli(job):
     assert mine == theirs
     assert {r["kind"] for r in rows} == {"finding"}
     # the place of a finding is its line (JSONL, CSV), as the errors say it
-    one = next(r for r in rows if r["post_id"] == "syn-0" and r["source"] == str(job["inputs"][2]))
-    assert one["place"] == "line 1"
+    src = job["inputs"][2]
+    line_of = {}
+    for n, line in enumerate(Path(src).read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            line_of.setdefault(json.loads(line).get("id"), n)
+        except ValueError:
+            continue
+    placed = [r for r in rows if r["source"] == str(src)]
+    assert placed and all(r["place"] == f"line {line_of[r['post_id']]}" for r in placed)
 
 
 def test_summary_and_errors_equal_the_cli(job):

@@ -814,9 +814,9 @@ from .service_cli import service_group  # noqa: E402
 
 main.add_command(service_group)
 
-from .spark.command import spark_scan  # noqa: E402  (issue 16: the Spark job; pyspark is imported when it runs)
+from .spark.command import make_command as _spark_command  # noqa: E402  (issue 16; pyspark is imported when it runs)
 
-main.add_command(spark_scan)
+main.add_command(_spark_command(scan_options, _config, _overrides))
 
 
 if __name__ == "__main__":  # pragma: no cover
