@@ -68,7 +68,7 @@ def word_features(forms: list[str], prefix: str = "") -> list[str]:
 
 
 _INDEX: dict[str, int] = {}
-_INDEX_LIMIT = 200_000  # features remembered (a few tens of MB at most; cleared when full)
+_INDEX_LIMIT = 50_000  # features and word forms remembered (about 6 MB each at most; cleared when full)
 
 
 def index(feature: str) -> int:
