@@ -43,7 +43,7 @@ CASES = {
         []),  # read staff ("keeping our ICU spotless"), so PHI101's role step drops the name
     "staff thanked for the care a relative got": (
         "Big thanks to Wendell Okonjo for the amazing care my mom got in the ED on Tuesday", {},
-        [("PHI101", 14, 28, "Wendell Okonjo", "staff", "staff: 'for the amazing care'")]),
+        []),  # read staff ("for the amazing care"): dropped (test_staff_thanked_for_care_is_read_as_staff)
     "a relative after a kin word": (
         "Her dad Tomasz came in with chest pain last night and is in the ICU now", {},
         [("PHI101", 8, 14, "Tomasz", "relative", "relative: 'Her dad'")]),
@@ -115,11 +115,25 @@ def test_org_account_handle_is_staff(scanner):
     assert RoleReader(ctx).role_of(Span("DATE", 0, 3, "x", 1, "d", "")) is None  # only people and handles
 
 
-DROPPED_AS_STAFF = ("a colleague welcomed to the team", "staff who keeps a unit running")
+DROPPED_AS_STAFF = ("a colleague welcomed to the team", "staff who keeps a unit running", "staff thanked for the care a relative got")
+# a name read as staff that the judgment still ties to care at high is lowered to low, not dropped
+LOWERED_AS_STAFF = ("staff recognition naming a unit",)
+
+
+def test_staff_thanked_for_care_is_read_as_staff(scanner):
+    from phiscan.classify.roles import RoleReader
+    from phiscan.rules.engine import Context
+
+    text = CASES["staff thanked for the care a relative got"][0]
+    a, spans = scanner._analyse([text])[text]
+    (name,) = [s for s in spans if s.entity == "PERSON"]
+    ctx = Context(a=a, post=Post(id="r", text=text), spans=spans, profile_match=scanner.profile.match)
+    role = RoleReader(ctx).role_of(name)
+    assert (name.text, role.role, role.signal) == ("Wendell Okonjo", "staff", "staff: 'for the amazing care'")
 
 
 def test_roles_change_severities_only_through_the_role_step(scanner, monkeypatch):
-    """Without roles every finding is the same but the names PHI101's `role: [staff]` step drops."""
+    """Without roles every finding is the same but the names PHI101's `role: [staff]` steps drop or lower."""
     import phiscan.classify.roles
 
     def found(s):
@@ -138,9 +152,13 @@ def test_roles_change_severities_only_through_the_role_step(scanner, monkeypatch
     monkeypatch.setattr(phiscan.classify.roles, "RoleReader", NoRoles)
     without = Scanner.from_config(Config())
     got = found(without)
-    assert {k: v for k, v in got.items() if k not in DROPPED_AS_STAFF} == {k: v for k, v in with_roles.items() if k not in DROPPED_AS_STAFF}
+    changed = DROPPED_AS_STAFF + LOWERED_AS_STAFF
+    assert {k: v for k, v in got.items() if k not in changed} == {k: v for k, v in with_roles.items() if k not in changed}
     for k in DROPPED_AS_STAFF:
-        assert with_roles[k] == [] and [r for r, *_ in got[k]] == ["PHI101"]
+        assert "PHI101" not in [r for r, *_ in with_roles[k]] and "PHI101" in [r for r, *_ in got[k]], k
+    for k in LOWERED_AS_STAFF:
+        assert [sev for r, _, _, sev, _ in with_roles[k] if r == "PHI101"] == ["low"], k
+        assert [sev for r, _, _, sev, _ in got[k] if r == "PHI101"] == ["high"], k
     assert all(f.role is None for f in without.scan_text(CASES["a relative after a kin word"][0]))
 
 

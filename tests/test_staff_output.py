@@ -79,6 +79,7 @@ def test_pileup_gives_one_finding_per_identifier_and_the_handle_once(scanner):
     got = sorted((f.rule, f.evidence, str(f.severity)) for f in fs)
     assert got == [
         ("PHI102", "@alderglenfd", "medium"),
+        ("PHI120", "with a crushed pelvis", "low"),  # what the age's clause says besides the age
         ("PHI201", "67-year-old", "medium"),
         ("PHI201", "I-81", "medium"),
         ("PHI201", "last night", "medium"),

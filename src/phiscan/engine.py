@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -370,6 +370,11 @@ class Scanner:
         exact = {(v.span.start, v.span.end): v.severity for v in composite}
         for key in [k for k, b in best.items() if k in exact and exact[k] >= b.severity]:
             del best[key]
+        # a clause note only speaks where nothing else marks the text: one that overlaps another finding says
+        # nothing the other does not
+        marked = [v.span for v in list(best.values()) + composite if v.span.entity != "DESCRIPTION"]
+        for key in [k for k, b in best.items() if b.span.entity == "DESCRIPTION" and any(m.overlaps(b.span) for m in marked)]:
+            del best[key]
         for v in list(best.values()) + composite:
             sp = v.span
             if v.rule.type != "span" and any(b.span.overlaps(sp) and b.severity > v.severity for b in best.values()):
@@ -474,8 +479,37 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
         # a place after "from/in" beats a PERSON guess from NER
         if s.entity == "LOCATION" and all(k.entity == "PERSON" and k.attr("pattern") in ("ner", "first_name") for k in clash) and s.attr("kind") in ("prep", "county", "venue", "street"):
             kept = [k for k in kept if k not in clash] + [s]
-    # a clause is a candidate only where no other identifier speaks for it: one holding a name, a room or a
-    # role is that identifier's finding, not a second one
+    # a clause is a candidate only where no other identifier speaks for it: the name, room or role in a clause is
+    # that identifier's finding, and what the clause says besides it ("was born at 25 weeks" beside "Baby Amara")
+    # is the candidate
     others = [k for k in kept if k.entity != "DESCRIPTION"]
-    kept = [k for k in kept if k.entity != "DESCRIPTION" or not any(o.overlaps(k) for o in others)]
-    return sorted(kept, key=lambda s: (s.start, s.end))
+    out = []
+    for k in kept:
+        if k.entity != "DESCRIPTION" or not any(o.overlaps(k) for o in others):
+            out.append(k)
+        elif not any(o.entity == "HANDLE" and o.attr("leading") for o in others if o.overlaps(k)):
+            out += clause_rest(k, [o for o in others if o.overlaps(k)])  # (a reply's opening @handles address it)
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+REST_MIN_WORDS = 2  # the shortest part of a clause left beside another identifier that is still a description
+
+
+def clause_rest(clause: Span, inside: list[Span]) -> list[Span]:
+    """The parts of a clause after and between the identifiers in it, each a DESCRIPTION candidate of its own
+    (what the clause says of the person: "with a crushed pelvis" after "a 67-year-old"); the words before the
+    first identifier lead up to it ("sending strength to my pt") and are no candidate."""
+    out, at = [], clause.start
+    for o in sorted(inside, key=lambda o: o.start) + [None]:
+        end = o.start if o is not None else clause.end
+        if end > at and at > clause.start:  # the words before the first identifier only lead up to it
+            seg = clause.text[at - clause.start:end - clause.start]
+            lead = len(seg) - len(seg.lstrip(" ,;:'\"-–—"))
+            core = seg.strip(" ,;:'\"-–—")
+            if len(core.split()) >= REST_MIN_WORDS and len(core) >= 6:
+                s = at + lead
+                out.append(replace(clause, start=s, end=s + len(core), text=core,
+                                   attrs=tuple(sorted(dict(clause.attrs, part=True).items()))))
+        if o is not None:
+            at = max(at, o.end)
+    return out

@@ -5,7 +5,8 @@ patient is still one of the things that point to them), each grown to the whole 
 word ("@alderglenfd's captain", not "@" + a placeholder), a surname or first name beside a name ("Meet
 <NAME> Whitaker" keeps nothing), a courtesy title before it ("Mr."); and what the detectors leave out: an age
 over 89 said bare ("at 94"), and the writer's own tie to the patient ("my pt" -> "a patient"). Then it is
-made to read: overlapping and adjacent placeholders of one kind are one, a patient phrase swallows the name
+made to read: overlapping and adjacent placeholders of one kind are one, a detail beside an age or place takes
+it in ("an <AGE> <DETAIL>" -> "a <DETAIL>"), a patient phrase swallows the name
 placeholder that follows it ("my pt dmitri" -> "a patient"), and "a"/"an" agree with what follows.
 """
 from __future__ import annotations
@@ -21,6 +22,8 @@ PLACEHOLDER = {
     "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "GPS": "<GPS>", "DEVICE_ID": "<DEVICE ID>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
 }
 OVER_89 = "<AGE 90+>"
+DETAIL = "<DETAIL>"
+_SUBJECTS = {"PERSON", "HASHTAG", "HANDLE", "PATIENT"}
 # findings on words that are no identifier: the cue of a photo or gossip rule ("whiteboard", "guess who"), whose
 # identifiers have findings of their own
 NOT_IDENTIFIERS = {"CUE", "POST", "SUPPRESSION"}
@@ -128,6 +131,11 @@ def _merge(text: str, cuts: list[_Cut]) -> list[_Cut]:
             gap = text[last.end:c.start]
             if not gap.strip() and c.value == last.value:
                 out[-1] = _Cut(last.start, c.end, last.value, last.kind)
+                continue
+            # a detail right beside an age, a place or another detail is one description ("an <AGE> <DETAIL>"
+            # reads as "a <DETAIL>"); beside a name, handle or patient phrase it stays apart (they are its subject)
+            if not gap.strip() and DETAIL in (c.value, last.value) and not {c.kind, last.kind} & _SUBJECTS:
+                out[-1] = _Cut(last.start, c.end, DETAIL, "DESCRIPTION")
                 continue
             if last.kind == "PATIENT" and c.kind in ("PERSON", "HASHTAG") and re.fullmatch(r"\s*|,\s*", gap):
                 tail = re.match(r",", text[c.end:])  # the apposition's closing comma goes with it

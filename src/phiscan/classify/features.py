@@ -12,7 +12,9 @@ import unicodedata
 import zlib
 from typing import Iterable
 
-FEATURE_VERSION = 5
+import regex
+
+FEATURE_VERSION = 6
 DIM = 1 << 18
 
 _WORD = re.compile(r"[@#]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -64,6 +66,22 @@ def word_features(forms: list[str], prefix: str = "") -> list[str]:
         if len(f) >= 5 and f[0].isalpha():  # word pieces: "gallbladder" and "gallbladders", "intubé" and "intubada"
             out.append(prefix + "p:" + f[:4])
             out.append(prefix + "s:" + f[-4:])
+    return out
+
+
+_CAMEL = regex.compile(r"\p{Lu}?\p{Ll}+|\p{Lu}+(?!\p{Ll})|\d+")
+
+
+def hashtag_words(toks) -> list[str]:
+    """The words a CamelCase hashtag is built of, as word features: "#PrayForMateo" says "pray" and "for",
+    "#NICUStrong" says "nicu" and "strong", like the same words written out."""
+    out = []
+    for t in toks:
+        raw = t[3]
+        if raw.startswith("#") and len(raw) > 4:
+            parts = _CAMEL.findall(raw[1:])
+            if len(parts) > 1:
+                out += ["w:" + token_form(p) for p in parts]
     return out
 
 

@@ -26,7 +26,7 @@ from typing import Sequence
 
 from ..errors import ConfigError
 from .language import ENGLISH, Language, detect as detect_language
-from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, index, tokens, word_features
+from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, hashtag_words, index, tokens, word_features
 
 WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
 
@@ -81,7 +81,7 @@ def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: d
     lead = 0
     while lead < len(toks) and toks[lead][3].startswith("@"):
         lead += 1
-    feats = word_features([t[0] for t in toks[lead:]]) + cue_features(cues, lo, hi)
+    feats = word_features([t[0] for t in toks[lead:]]) + cue_features(cues, lo, hi) + hashtag_words(toks[lead:])
     for sp in spans:
         feats.append("c:" + sp.entity)
         feats.append("c:" + candidate_kind(sp))
@@ -135,6 +135,8 @@ def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: fl
     if meta.reply_words and any(fold(w) in fold(raw) for w in meta.reply_words if len(w) > 2):
         f.append("replyaddr")
     f += [e + ":" + m for m in meta_features(meta)]
+    if raw.startswith("#"):  # what a hashtag built on a name says of the person: "#PrayFor..", "#Team..", "#..Strong"
+        f += [e + ":h" + w for w in hashtag_words([(None, 0, 0, raw)])]
     if cues:
         lo, hi = sent if sent else (0, len(text))
         f += cue_features(cues, lo, hi, e + ":scue:")

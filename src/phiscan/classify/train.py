@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -49,7 +50,16 @@ def meta_of(rec: dict) -> PostMeta:
     return meta_of_post(post_from_record(rec, "corpus", 0))
 
 
-def read_items(paths: Iterable[Path]) -> list[Item]:
+BLIND_SHARE = 4  # one corpus item in this many is trained as if its account were unknown
+
+
+def read_items(paths: Iterable[Path], blind: bool = False) -> list[Item]:
+    """Labeled items of JSONL files. `blind` (the training corpus): one item in BLIND_SHARE, chosen by a hash of
+    its id, keeps its words but loses its account type, so the models learn what an unknown account weighs; a
+    draft checked with no account, or an export that does not say, is judged as they were trained, not with the
+    weight of the account feature missing (every corpus item has one)."""
+    from dataclasses import replace
+
     items = []
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -57,8 +67,11 @@ def read_items(paths: Iterable[Path]) -> list[Item]:
                 continue
             rec = json.loads(line)
             text = rec["text"]
-            items.append(Item(str(rec.get("id", f"{path.stem}-{n}")), text, bool(rec.get("phi")),
-                              gold_spans(text, rec.get("labels", [])), meta_of(rec), rec))
+            iid = str(rec.get("id", f"{path.stem}-{n}"))
+            meta = meta_of(rec)
+            if blind and zlib.crc32(iid.encode("utf-8")) % BLIND_SHARE == 0:
+                meta = replace(meta, account="")
+            items.append(Item(iid, text, bool(rec.get("phi")), gold_spans(text, rec.get("labels", [])), meta, rec))
     return items
 
 
@@ -120,8 +133,11 @@ def span_label(sp, gold) -> int:
     return int(any(sp.start < e and s < sp.end for s, e, _ in gold))
 
 
-POST_C = 8.0
-SPAN_C = 2.0
+# Regularization, chosen by 5-fold validation on the 8,662-item corpus (post recall / flag recall / span precision
+# at 8% false alarm): C 8/2 0.902/0.894/0.843, 16/2 0.909/0.898/0.841, 16/4 0.909/0.899/0.846, 32/4 0.917/0.901/0.842;
+# 32 is within noise of 16 on flag recall, so the stronger regularization is kept
+POST_C = 16.0
+SPAN_C = 4.0
 
 
 def train_models(data: Analysed, items: list[Item]) -> Judge:
@@ -252,7 +268,7 @@ def main(corpus: Path, out: Path, validate: list[Path], folds: int = FOLDS, quie
 
     say = (lambda *a: None) if quiet else print
     scanner = Scanner.from_config(Config(), judge=False)
-    items = read_items(corpus_files(corpus))
+    items = read_items(corpus_files(corpus), blind=True)
     say(f"corpus: {len(items)} items ({sum(it.phi for it in items)} with PHI) from {corpus}")
     data = Analysed(items, scanner)
     report = {"corpus_items": len(items)}

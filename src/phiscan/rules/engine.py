@@ -176,13 +176,15 @@ def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     (the span's sentence and its neighbours do), `tied: low|medium|high` (the span model ties this candidate to
     the patient with at least that confidence), `untied: low|medium|high` (with less than that), `language:
     trained|untrained` (the post is, or is not, in a language the judgment was trained on). Without a
-    judgment, none of them holds."""
+    judgment, or in a language it was not trained on, none of the others holds."""
     j = ctx.judgment
     if j is None:
         return val is False
     th = ctx.judge.thresholds if ctx.judge is not None else {}
     if key == "language":
         return j.language.trained == (val == "trained")
+    if not j.language.trained:  # in a language it was not trained on the judgment says nothing (PHI122 reports)
+        return val is False
     if key == "care":
         return (j.post >= th.get("post", 0.5)) == bool(val)
     if key == "care_near":
