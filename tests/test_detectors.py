@@ -115,6 +115,8 @@ def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expect
     ("Anjali's Story: how our team found the tumour", ["Anjali"]),
     # a surname-like word after 'from' is a town, not a person
     ("a retired pharmacist from Dunmore", []),
+    # a first name and a surname the lexicons find word by word are one name
+    ("Huge congratulations to Folake Adeyemi on 25 years in our dialysis unit", ["Folake Adeyemi"]),
 ])
 def test_name_candidates_of_many_forms(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "PERSON")] == expected

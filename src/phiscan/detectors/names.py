@@ -357,6 +357,8 @@ class NameDetector:
             elif not (is_big_place(w) or is_drug_like(w) or PLACE_BEFORE.search(t[max(0, m.start() - 8): m.start()])):
                 add(span("PERSON", m, t, 0.45, self.name, "capitalised surname", pattern="lexicon"))
 
+        out = join_adjacent_names(out, t)
+
         # 5. Hashtags built on a name: #PrayForLiam, #NiaStrong, #TeamNia, #WelcomeNia.
         for m in HASHTAG.finditer(t):
             tag = m.group(1)
@@ -414,6 +416,21 @@ class NameDetector:
         # eponyms ("Marfan syndrome", "Chaddock reflex") and big cities are not people
         out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
         return sorted(out, key=lambda s: s.start)
+
+
+def join_adjacent_names(spans: list[Span], text: str) -> list[Span]:
+    """A first name and a surname the lexicons found word by word are one name ("Folake" + "Adeyemi"), as
+    the NER or the full-name pattern would give it: one candidate, one finding."""
+    out: list[Span] = []
+    for sp in sorted(spans, key=lambda s: s.start):
+        prev = out[-1] if out else None
+        if (prev is not None and prev.entity == sp.entity == "PERSON" and text[prev.end:sp.start] == " "
+                and prev.attr("pattern") in ("first_name", "lexicon") and sp.attr("pattern") in ("first_name", "lexicon")):
+            out[-1] = Span("PERSON", prev.start, sp.end, text[prev.start:sp.end], max(prev.score, sp.score), prev.detector,
+                           prev.explanation, prev.attrs)
+            continue
+        out.append(sp)
+    return out
 
 
 def _overlapping(rx: re.Pattern, text: str):
