@@ -485,10 +485,11 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     others = [k for k in kept if k.entity != "DESCRIPTION"]
     out = []
     for k in kept:
-        if k.entity != "DESCRIPTION" or not any(o.overlaps(k) for o in others):
+        inside = [o for o in others if o.overlaps(k)] if k.entity == "DESCRIPTION" else []
+        if not inside:
             out.append(k)
-        elif not any(o.entity == "HANDLE" and o.attr("leading") for o in others if o.overlaps(k)):
-            out += clause_rest(k, [o for o in others if o.overlaps(k)])  # (a reply's opening @handles address it)
+        elif not any(o.entity == "HANDLE" and o.attr("leading") for o in inside):  # a reply's opening @handles address it
+            out += clause_rest(k, inside)
     return sorted(out, key=lambda s: (s.start, s.end))
 
 

@@ -22,7 +22,7 @@ PLACEHOLDER = {
     "URL": "<LINK>", "IP_ADDRESS": "<IP ADDRESS>", "GPS": "<GPS>", "DEVICE_ID": "<DEVICE ID>", "LOCATION": "<PLACE>", "ZIP": "<ZIP>", "QUASI": "<DETAIL>", "DESCRIPTION": "<DETAIL>", "FACILITY": "<FACILITY>",
 }
 OVER_89 = "<AGE 90+>"
-DETAIL = "<DETAIL>"
+DETAIL = PLACEHOLDER["DESCRIPTION"]
 _SUBJECTS = {"PERSON", "HASHTAG", "HANDLE", "PATIENT"}
 # findings on words that are no identifier: the cue of a photo or gossip rule ("whiteboard", "guess who"), whose
 # identifiers have findings of their own

@@ -72,17 +72,16 @@ def word_features(forms: list[str], prefix: str = "") -> list[str]:
 _CAMEL = regex.compile(r"\p{Lu}?\p{Ll}+|\p{Lu}+(?!\p{Ll})|\d+")
 
 
+def camel_words(tag: str) -> list[str]:
+    """The word forms a CamelCase hashtag is built of: "#PrayForMateo" says "pray", "for", "mateo", "#NICUStrong"
+    "nicu" and "strong", like the same words written out; none for a one-word or short tag."""
+    parts = _CAMEL.findall(tag[1:]) if tag.startswith("#") and len(tag) > 4 else []
+    return [token_form(p) for p in parts] if len(parts) > 1 else []
+
+
 def hashtag_words(toks) -> list[str]:
-    """The words a CamelCase hashtag is built of, as word features: "#PrayForMateo" says "pray" and "for",
-    "#NICUStrong" says "nicu" and "strong", like the same words written out."""
-    out = []
-    for t in toks:
-        raw = t[3]
-        if raw.startswith("#") and len(raw) > 4:
-            parts = _CAMEL.findall(raw[1:])
-            if len(parts) > 1:
-                out += ["w:" + token_form(p) for p in parts]
-    return out
+    """Word features of the hashtags among tokens (see camel_words)."""
+    return ["w:" + w for t in toks for w in camel_words(t[3])]
 
 
 _INDEX: dict[str, int] = {}

@@ -26,7 +26,7 @@ from typing import Sequence
 
 from ..errors import ConfigError
 from .language import ENGLISH, Language, detect as detect_language
-from .features import DIM, FEATURE_VERSION, bucket, fold, hashed, hashtag_words, index, tokens, word_features
+from .features import DIM, FEATURE_VERSION, bucket, camel_words, fold, hashed, hashtag_words, index, tokens, word_features
 
 WEIGHTS = Path(__file__).with_name("weights") / "judgment.npz"
 
@@ -135,8 +135,7 @@ def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: fl
     if meta.reply_words and any(fold(w) in fold(raw) for w in meta.reply_words if len(w) > 2):
         f.append("replyaddr")
     f += [e + ":" + m for m in meta_features(meta)]
-    if raw.startswith("#"):  # what a hashtag built on a name says of the person: "#PrayFor..", "#Team..", "#..Strong"
-        f += [e + ":h" + w for w in hashtag_words([(None, 0, 0, raw)])]
+    f += [e + ":hw:" + w for w in camel_words(raw)]  # what a name hashtag says of the person: "#PrayFor..", "#..Strong"
     if cues:
         lo, hi = sent if sent else (0, len(text))
         f += cue_features(cues, lo, hi, e + ":scue:")

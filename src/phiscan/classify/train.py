@@ -12,7 +12,7 @@ import json
 import math
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -58,8 +58,6 @@ def read_items(paths: Iterable[Path], blind: bool = False) -> list[Item]:
     its id, keeps its words but loses its account type, so the models learn what an unknown account weighs; a
     draft checked with no account, or an export that does not say, is judged as they were trained, not with the
     weight of the account feature missing (every corpus item has one)."""
-    from dataclasses import replace
-
     items = []
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
