@@ -128,3 +128,39 @@ def test_lexicon_matches_names_with_or_without_their_marks():
     assert is_first_name("Luiza") and is_first_name("Luíza")
     assert is_surname("Wróbel") and is_surname("Wrobel")
     assert not is_first_name("Lúizaq")
+
+
+@pytest.mark.parametrize("text,expected", [
+    # 24-hour clock times, and four digits from 1000 up only with their "hrs" (a year otherwise)
+    ("came in at 0730, in the cath lab by 0745; 2215 hrs extubated", ["0730", "0745", "2215 hrs"]),
+    ("founded in 2015, 0.5 mg at 1100, 2023 budget", []),
+    ("arrivée à 14h30, sortie à 9h", ["14h30", "9h"]),
+    # days a story has set, days ahead, and longer spans ago
+    ("That night we cried; the next morning he woke", ["That night", "the next morning"]),
+    ("surgery in 3 weeks, home in a few days", ["in 3 weeks", "in a few days"]),
+    ("a year ago today, two months ago", ["a year ago", "today", "two months ago"]),
+])
+def test_clock_times_story_days_and_days_ahead(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "DATE")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("pharmacy please verify the heparin for 5521093 already", [("MRN", "5521093")]),
+    # money, counts with separators, labeled order numbers, decimals, dates and phones are not bare numbers
+    ("raised $250000, 1,250,000 steps, order #4471920, 3.1415926, 20240314-1, 555-0172", []),
+])
+def test_bare_numbers_are_record_number_candidates(scanner, text, expected):
+    from phiscan.nlp import analyze
+
+    a = analyze(text, scanner.nlp(text), scanner.cues)
+    got = [(s.entity, s.text) for s in scanner.detect(a) if s.attr("kind") == "bare" and s.entity == "MRN"]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("hurt at Camp Winnesaw, then a show at Lakeside Amphitheater", ["Camp Winnesaw", "Lakeside Amphitheater"]),
+    ("fell off a treadmill at Ridgeview Fitness", ["Ridgeview Fitness"]),
+    ("crash in the Valu-Mart Plaza lot", ["Valu-Mart Plaza lot"]),
+])
+def test_venues_by_their_kind_word(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "LOCATION")] == expected

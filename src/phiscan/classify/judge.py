@@ -97,6 +97,8 @@ def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: d
 
 
 CONJ_WINDOW = 80  # characters around an identifier whose words pair with it
+READ_INSIDE = ("DESCRIPTION", "QUASI")  # candidates whose own words are features (a name's or a number's are not)
+INSIDE_WORDS = 24
 
 
 def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: float, cues: dict | None = None,
@@ -130,6 +132,8 @@ def span_features(text: str, sp, toks, meta: PostMeta, post_p: float, sent_p: fl
     f.append(f"{e}:ntok:{min(len(inside), 4)}")
     if inside:
         f.append(f"{e}:first:{inside[0][0]}")
+    if e in READ_INSIDE:  # what a description says ("retired band director", "fell through the bleachers"), not a name
+        f += word_features([t[0] for t in inside[:INSIDE_WORDS]], e + ":in:")
     if sp.start == 0 or text[:sp.start].rstrip()[-1:] in ".!?\n":
         f.append(f"{e}:sentstart")
     if meta.reply_words and any(fold(w) in fold(raw) for w in meta.reply_words if len(w) > 2):

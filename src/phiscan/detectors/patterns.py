@@ -25,7 +25,11 @@ RELATIVE = [
     (r"\b(?:this|last)\s+(?:past\s+)?weekend\b", "weekend"),
     (r"\b(?:last|this|next|earlier\s+this)\s+(?:week|month)\b", "week"),
     (r"\b(?:last|this\s+past|this|next)\s+" + WEEKDAY_FULL + r"(?:\s+" + DAYPART + r")?\b", "weekday"),
-    (r"\b(?:\d{1,2}|a|one|two|three|four|five|six|seven|ten)\s+(?:days?|nights?|weeks?)\s+ago\b", "ago"),
+    (r"\b(?:\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?)\s+(?:days?|nights?|weeks?|months?|years?)\s+ago\b", "ago"),
+    # a day a story has already set ("that night", "the next morning"): which day, the story before it says
+    (r"\b(?:that|the\s+same|the\s+next|the\s+following)\s+(?:night|morning|afternoon|evening|day)\b", "story"),
+    # a day ahead: "in 3 weeks", "in two days" (a planned surgery, a discharge)
+    (r"\bin\s+(?:\d{1,2}|a|one|two|three|four|five|six|a\s+few|a\s+couple(?:\s+of)?)\s+(?:days?|weeks?)\b", "ahead"),
     (r"\b(?:post[- ]?op|POD)\s*(?:day\s*)?#?\d{1,2}\b", "postop"),
     # a few other languages seen in staff posts
     (r"\bthe\s+other\s+(?:night|day|morning|evening)\b", "other"),
@@ -34,6 +38,10 @@ RELATIVE = [
      r"Halloween|Fourth\s+of\s+July|July\s+4th|Labor\s+Day|Memorial\s+Day|Mother'?s\s+Day|Father'?s\s+Day|Valentine'?s\s+Day|"
      r"Super\s+Bowl\s+Sunday|Black\s+Friday)(?:\s+(?:morning|night|evening))?\b", "holiday"),
     (r"(?<![\w:.])(?:[01]?\d|2[0-3]):[0-5]\d\s?(?:am|pm|a\.m\.|p\.m\.|hrs|h)?(?![\w:])|(?<![\w:.])(?:1[0-2]|0?[1-9])\s?(?:am|pm|a\.m\.|p\.m\.)(?![\w])", "time"),
+    # 24-hour clock times: "0730", "2215 hrs", "14h", "14h30" (a four-digit number from 1000 up is a time only with
+    # its "hrs": "at 2015" is a year)
+    (r"(?<![\w:.,/#$-])0\d[0-5]\d(?:\s?(?:hrs?|h))?(?![\w:/-]|[.,]\d|\s?%)|(?<![\w:.,/#$-])(?:1\d|2[0-3])[0-5]\d\s?hrs?\b|"
+     r"(?<![\w:.,/#$-])(?:[01]?\d|2[0-3])h(?:[0-5]\d)?(?![\w])", "time"),
     (r"(?<![\w])(?:" + alternation(w for lang, t in RELATIVE_DATES.items() if lang != "en" for w in t) + r")(?![\w])", "day"),
 ]
 
@@ -226,6 +234,9 @@ ID_PATTERNS = [
     ("ID", r"\b(?:plate|license|licence)\s*(?:#|no\.?|number)?\s*[:#'\"]?\s*((?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,4}-?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:driver'?s?\s+licen[cs]e|DL)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "driver's licence number"),
 ]
+# a number of 6 to 9 digits standing alone ("verify the heparin for 5521093"): a record number without its label
+# word, or an order, a count, a code. Proposed as a candidate (kind "bare") for the judgment to settle.
+BARE_NUMBER = re.compile(r"(?<![\w$€£#.,/:+-])\d{6,9}(?![\w%]|[.,:/-]\d)")
 SSN_BARE = re.compile(r"(?<![\w-])(?!000|666|9\d\d)(\d{3})-(?!00)(\d{2})-(?!0000)(\d{4})(?![\w-])")
 
 
@@ -251,6 +262,10 @@ class IdDetector(RegexDetector):
                     out.append(sp)
         for m in SSN_BARE.finditer(a.text):
             sp = span("ID", m, a.text, 0.6, self.name, "SSN-shaped number", kind="social security number")
+            if not any(o.overlaps(sp) for o in out):
+                out.append(sp)
+        for m in BARE_NUMBER.finditer(a.text):
+            sp = span("MRN", m, a.text, 0.3, self.name, "a bare number of 6 to 9 digits", kind="bare")
             if not any(o.overlaps(sp) for o in out):
                 out.append(sp)
         return out

@@ -18,7 +18,11 @@ VENUE = re.compile(
     r"\b(?:" + CAP + r"\s+){1,3}(?:High(?:\s+School)?|Middle\s+School|Elementary(?:\s+School)?|Academy|Prep|Assisted\s+Living|Nursing\s+Home|"
     r"Senior\s+Living|Care\s+Center|Manor|Village|Hardware|Market|Grocery|Bakery|Diner|Cafe|Café|Concrete|Electric|Construction|Lumber|"
     r"Plumbing|Motors|Farms?|Dairy|Co-?op|Mill|Mills|Plant|Factory|Tabernacle|Fellowship|Church|Chapel|Temple|Mosque|Synagogue|"
-    r"Elevator|Quarry|Mine|Bar|Tavern|Pub|Saloon|Ballroom|Motel|Inn|Bridge|Park|Lake|Creek|River|Ranch|Police|Fire\s+Department)\b"
+    r"Elevator|Quarry|Mine|Bar|Tavern|Pub|Saloon|Ballroom|Motel|Inn|Bridge|Park|Lake|Creek|River|Ranch|Police|Fire\s+Department|"
+    r"Amphitheater|Amphitheatre|Arena|Stadium|Fairgrounds?|Gym|Fitness|Club|Marina|Rink|Speedway|Raceway|Campground|Resort|"
+    r"Casino|Mall|Plaza|Salon|Barbershop|Studio|Pool|Field|Trailhead)\b(?:\s+(?:parking\s+)?lot\b)?"
+    # a place its kind word opens: "Camp Winnesaw", "Fort Alder"
+    r"|\b(?:Camp|Fort)\s+" + CAP + r"(?:\s+" + CAP + r")?"
 )
 COUNTY = re.compile(r"\b(?:" + CAP + r"\s+){1,2}(?:County|Parish|Township|Borough)\b")
 PREP_PLACE = re.compile(r"(?:\b(?:from|in|near|outside(?:\s+of)?|out\s+past|at|around)|,\s+of)\s+(" + PLACE_SEQ + r")(?=[\s,.!?;:)'’]|$)")

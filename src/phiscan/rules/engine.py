@@ -166,9 +166,26 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
                 return False
         if key in ("care", "care_near", "tied", "untied", "language") and not _judged(key, val, sp, ctx):
             return False
+        if key == "known_name" and _known_name(sp.text) != val:
+            return False
         if key == "any" and not any(check(c, sp, ctx) for c in val):
             return False
     return True
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*")
+_NAME_TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "sr", "sra", "bi", "bw", "mme", "m", "don", "doña", "madan", "msye", "ông", "bà", "anh", "chị"}
+_NAME_PARTICLES = {"de", "del", "da", "das", "do", "dos", "van", "von", "der", "den", "di", "du", "des", "le", "la", "bin", "ibn",
+                   "al", "el", "y", "e", "ter", "ten", "st"}
+
+
+def _known_name(text: str) -> bool:
+    """`known_name`: every word of the span (titles and particles aside) is capitalized and a first name or surname of
+    the name lexicon, so it is a name in any language ("Amina Juma"), not a word a name finder guessed at ("Danke")."""
+    from ..lexicon import is_first_name, is_surname
+
+    words = [w for w in _NAME_WORD.findall(text) if w.lower() not in _NAME_TITLES and w.lower() not in _NAME_PARTICLES]
+    return bool(words) and all(w[0].isupper() and (is_first_name(w) or is_surname(w)) for w in words)
 
 
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
@@ -282,6 +299,7 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
         return []
     signals = set(spec.get("signals", []))
     anchors = set(spec.get("anchors", []))
+    when = spec.get("signal_when", {})
     kept_places = {(v.span.start, v.span.end) for v in verdicts if v.span.entity == "LOCATION"}
     members: list[Span] = []
     for sp in ctx.spans:
@@ -297,7 +315,7 @@ def _composite(rule: Rule, ctx: Context, verdicts: list[Verdict]) -> list[Verdic
         if sp.entity == "DATE" and any(o.attr("placeholder") and ctx.a.sentence(o.start) == ctx.a.sentence(sp.start)
                                        for o in ctx.spans):
             continue  # the date of a sample record ("TEST, PATIENT  DOB ...") is sample data too
-        if not check(spec.get("each"), sp, ctx):
+        if not check(spec.get("each"), sp, ctx) or not check(when.get(name, when.get(name.split(":")[0])), sp, ctx):
             continue
         members.append(sp)
     groups: list[list[Span]] = []

@@ -17,6 +17,8 @@ CONDITION = {
         "profile": {"type": "array", "items": {"enum": ["staff", "org", "phone", "domain", "account", "place"]}},
         "identifiable": {"type": "boolean"},
         "reply_author": {"type": "boolean"},
+        # every capitalized word of the span is a first name or surname of the name lexicon
+        "known_name": {"type": "boolean"},
         # the learned judgment (phiscan.classify)
         "care": {"type": "boolean"},
         "care_near": {"type": "boolean"},
@@ -73,6 +75,8 @@ RULE = {
                 "requires": {"$ref": "#/$defs/condition"},
                 # reply rules: a condition each addressed span must meet
                 "each": {"$ref": "#/$defs/condition"},
+                # composite rules: a signal counts only where its condition holds ({description: {tied: high}})
+                "signal_when": {"type": "object", "additionalProperties": {"$ref": "#/$defs/condition"}},
                 "report_cue": {"type": "string"},
             },
         },
