@@ -115,7 +115,7 @@ def test_results_rule_ids_levels_and_exact_locations(queue_sarif):
     ])
     assert got == want
     # the numbers themselves, so that a wrong `position` helper cannot hide a wrong reporter
-    assert photo == (7, 73, 78) and mrn == (7, 69, 77) and directive == (8, 6, 29) and name == (7, 35, 60)
+    assert photo == (7, 73, 78) and mrn == (7, 69, 77) and directive == (8, 6, 29) and name == (7, 1, 26)
 
 
 def test_rule_index_fingerprints_and_suppression(queue_sarif, queue_json):

@@ -46,7 +46,7 @@ def test_blank_keeps_offsets_and_line_breaks():
 
 
 def test_valid_suppression_marks_findings_suppressed_with_the_reason(scanner):
-    text = f"After six weeks in our burn unit, Marisol Quintanilla-Reyes is heading home.\n<!-- phiscan: ignore[PHI101] {REASON} -->"
+    text = f"Marisol Quintanilla-Reyes is heading home from our burn unit.\n<!-- phiscan: ignore[PHI101] {REASON} -->"
     (_, found), = scanner.scan([Post(id="s", text=text)])
     assert [(f.rule, f.evidence, f.status, f.justification) for f in found] == [
         ("PHI101", "Marisol Quintanilla-Reyes", "suppressed", REASON)]
