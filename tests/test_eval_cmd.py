@@ -55,7 +55,7 @@ def test_eval_redact_masks_gold_spans_and_findings(gold):
     ]
     (fa,) = doc["false_alarm_posts"]
     # every finding is masked, the low one on the name too, not only those that flagged the post
-    assert fa["text"] == "Congrats to Dr. H***** V********** on her retirement after 30 years, call 5******* to sign the card in r*** 4*"
+    assert fa["text"] == "Congrats to Dr. H***** V********** on her retirement a**** 3* y****, call 5******* to sign the card in r*** 4*"
 
 
 def test_eval_table_lists_the_posts_as_plain_text(gold):

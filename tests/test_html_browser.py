@@ -240,6 +240,17 @@ def status_html(scanner, ruleset, tmp_path_factory):
     return sorted([*result.findings, *result.suppressed, *result.baselined], key=report_key), path
 
 
+def _wait_for_value(page, selector, value, timeout=30.0):
+    """Wait until a form field shows `value` (polled from here: the page's CSP forbids the eval that
+    `wait_for_function` needs)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while page.input_value(selector) != value:
+        assert time.monotonic() < end, f"{selector} never showed {value!r}"
+        page.wait_for_timeout(50)
+
+
 def test_status_filter(page, status_html):
     findings, path = status_html
     n = len(findings)
@@ -254,9 +265,9 @@ def test_status_filter(page, status_html):
     page.select_option("#filter-status", "suppressed")
     assert page.eval_on_selector_all("section.post", "ps => ps.map(p => p.hidden)") == [False, True]
     page.goto(path.as_uri() + "#status=open&severity=high")
-    page.wait_for_function("document.getElementById('filter-status').value === 'open'")
+    _wait_for_value(page, "#filter-status", "open")
     assert visible(page) == _expect(findings, status="open", severity="high")
     page.click('#by-status a[href="#status=baselined"]')
-    page.wait_for_function("document.getElementById('filter-status').value === 'baselined'")
+    _wait_for_value(page, "#filter-status", "baselined")
     assert visible(page) == _expect(findings, status="baselined")
     assert page.seen["problems"] == [] and set(page.seen["requests"]) == {path.as_uri()}  # nothing but the file

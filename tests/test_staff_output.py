@@ -190,7 +190,8 @@ def test_check_json_carries_the_rewrite():
     r = run("check", "--format", "json", "--text", text)
     doc = json.loads(r.output)
     assert r.exit_code == 1
-    assert doc["rewrite"] == "Meet <NAME>: at <AGE 90+> she walked out of our ICU after a month on the vent. So proud of a patient!"
+    # the clauses the judgment ties to the named patient are details of her too: the rewrite keeps none of them
+    assert doc["rewrite"] == "Meet <NAME>: <DETAIL>. So proud of a patient!"
     assert json.loads(run("check", "--format", "json", "--redact", "--text", text).output)["rewrite"] is None
     assert json.loads(run("check", "--format", "json", "--text", "Flu shots are free at every clinic this week.").output)["rewrite"] is None
 
@@ -228,7 +229,7 @@ def test_text_report_shows_authorized_findings_and_the_authorization_id(posts, r
     name = out.index("'Graciela Vasquez-Ibarra'")
     assert out.index("authorized (reported, not failing): covered by authorization AUTH-2025-114", name) < out.index("HIGH", name)
     assert "still blocking: authorization AUTH-2024-007 expired on 2024-12-31" in out
-    assert ("Authorized (covered by a patient's written authorization: reported, not failing): AUTH-2025-114 (3 findings)"
+    assert ("Authorized (covered by a patient's written authorization: reported, not failing): AUTH-2025-114 (4 findings)"
             in out)
     assert "Harold Brenneman\n" not in out.split("Summary")[1]  # the registry's names are not printed
 
@@ -237,7 +238,7 @@ def test_html_report_shows_the_authorization_id(posts, registry, tmp_path):
     out = tmp_path / "r.html"
     run("scan", str(posts), "--authorizations", str(registry), "--no-cache", "--format", "html", "-o", str(out))
     page = out.read_text()
-    assert page.count('<dt>Authorization</dt><dd><code class="authorization">AUTH-2025-114</code>: covered') == 3
+    assert page.count('<dt>Authorization</dt><dd><code class="authorization">AUTH-2025-114</code>: covered') == 4
     assert ('<code class="authorization">AUTH-2024-007</code>: does not cover this post, still blocking '
             "(authorization AUTH-2024-007 expired on 2024-12-31)") in page
 

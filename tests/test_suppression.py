@@ -67,8 +67,10 @@ def test_reason_words_are_not_scanned(scanner):
 def test_missing_reason_suppresses_nothing_and_is_a_finding(scanner):
     text = "The step-down unit welcomed a patient transferred from the ICU, MRN 00771423.\n<!-- phiscan: ignore[PHI106] -->"
     (_, found), = scanner.scan([Post(id="s", text=text)])
-    got = [(f.rule, f.status, f.severity.name, text[f.start:f.end]) for f in found]
+    got = [(f.rule, f.status, f.severity.name, text[f.start:f.end]) for f in found if f.severity.name != "LOW"]
     assert got == [("PHI106", "open", "HIGH", "00771423"), ("PHI901", "open", "MEDIUM", "phiscan: ignore[PHI106]")]
+    assert all(f.status == "open" for f in found)  # nothing suppressed, the low notes neither
+    found = [f for f in found if f.severity.name != "LOW"]
     assert found[1].rule_name == "suppression-without-reason" and "gives no reason" in found[1].explanation
 
 

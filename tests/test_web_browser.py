@@ -57,9 +57,9 @@ def test_live_highlighting_as_one_types(browser, server, tmp_path_factory):
         page.fill("#created_at", "2025-05-02T15:00")
         page.fill("#text", PATIENT)
         page.wait_for_selector("#post mark", timeout=90_000)
-        assert _marks(page) == {"Cornelius Abernathy": "PHI101", "room 412": "PHI105"}
+        assert _marks(page) == {"Cornelius Abernathy": "PHI101", "room 412": "PHI105", "after his hip surgery": "PHI120"}
         assert page.inner_text("#verdict") == "PHI found: do not post as written"
-        assert page.input_value("#rewrite") == "So proud of a patient in <ROOM>, walked the whole hallway after his hip surgery."
+        assert page.input_value("#rewrite") == "So proud of a patient in <ROOM>, walked the whole hallway <DETAIL>."
         page.screenshot(path=str(tmp_path_factory.mktemp("web-shots") / "live-patient.png"), full_page=True)
         page.fill("#text", EVENT)
         page.wait_for_selector("#verdict.ok", timeout=90_000)  # (wait_for_function would need 'unsafe-eval')
