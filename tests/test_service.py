@@ -122,3 +122,28 @@ def test_check_without_a_usable_service_checks_in_place(tmp_path):
             svc._private_dir(create=True)
     finally:
         os.environ["XDG_RUNTIME_DIR"] = old
+
+
+def test_auto_checks_in_place_then_starts_one_service_for_the_next_checks(tmp_path):
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    args = ("check", "--text", PHI, "--created-at", WHEN, "--format", "json")
+    here = _check(runtime, *args, PHISCAN_SERVICE="off")
+    try:
+        first = _check(runtime, *args, PHISCAN_SERVICE="auto")  # no service: answered in place, one started after
+        assert (first.returncode, first.stdout) == (here.returncode, here.stdout) == (1, here.stdout)
+        # a second auto check while the first's service warms up starts no second one (the start lock)
+        _check(runtime, *args, PHISCAN_SERVICE="auto")
+        deadline = time.monotonic() + 120
+        while _requests(runtime) is None:
+            assert time.monotonic() < deadline, (runtime / "phiscan" / "service.log").read_text()
+            time.sleep(0.2)
+        before = _requests(runtime)
+        via = _check(runtime, *args, PHISCAN_SERVICE="auto")
+        assert _requests(runtime) == before + 1 and (via.returncode, via.stdout) == (1, here.stdout)
+        time.sleep(1.0)
+        procs = subprocess.run(["pgrep", "-f", "phiscan service start --foreground --idle 3600"], capture_output=True,
+                               text=True).stdout.split()
+        assert len(procs) == 1, procs
+    finally:
+        _check(runtime, "service", "stop")

@@ -13,7 +13,8 @@ both sides refuse to use otherwise, holding the socket (0600) and a random token
 only a peer of its own user id (SO_PEERCRED) that sends the token. It never logs a draft; it leaves when stopped
 or after `--idle` seconds without a request. Only the console script forwards (`phiscan check ...` typed or run
 by a hook); the Python API and tests calling the command in-process always check in place. PHISCAN_SERVICE=off
-turns forwarding off.
+turns forwarding off; PHISCAN_SERVICE=auto starts a service in the background after a check that found none
+(so the next check is answered at once; it leaves after AUTO_IDLE seconds without a check).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from pathlib import Path
 MAX_REQUEST = 32 * 1024 * 1024  # bytes: a draft is far smaller; a bigger request is refused
 CONNECT_TIMEOUT = 0.2  # seconds to reach the service before checking in place
 ANSWER_TIMEOUT = 120.0  # seconds to wait for the answer of a service that took the request
+AUTO_IDLE = 3600.0  # seconds a service that PHISCAN_SERVICE=auto started stays without a check
 # The client's environment that can change what `check` prints: settings, terminal and clock.
 ENV_KEYS = ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TZ", "HOME", "XDG_CONFIG_HOME",
             "LANG", "LC_ALL", "LC_CTYPE")
@@ -100,8 +102,38 @@ def _read_exact(sock: socket.socket, n: int) -> bytes:
 def forward_check(argv: list[str], reads_stdin: bool) -> int | None:
     """Run `phiscan <argv>` (a check) in the service: writes its output here and returns its exit code, or None
     when there is no usable service (then the caller checks in place)."""
-    if os.environ.get("PHISCAN_SERVICE", "").lower() in ("off", "0", "no", "false"):
+    mode = os.environ.get("PHISCAN_SERVICE", "").lower()
+    if mode in ("off", "0", "no", "false"):
         return None
+    got = _forward(argv, reads_stdin)
+    if got is None and mode == "auto":
+        import atexit
+
+        atexit.register(_start_detached)  # after this check's output: the in-place check keeps both cores
+    return got
+
+
+def _start_detached() -> None:
+    """Start a service for the next checks without waiting for it (PHISCAN_SERVICE=auto). A second one started at
+    the same moment finds the first's start lock and leaves; a failure is silent (the next check runs in place)."""
+    import subprocess
+
+    try:
+        d = _private_dir(create=True)
+        fd = os.open(d / "service.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except (OSError, ServiceError):
+        return
+    try:
+        subprocess.Popen([sys.executable, "-m", "phiscan", "service", "start", "--foreground", "--idle", str(AUTO_IDLE)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=fd, start_new_session=True,
+                         env={k: v for k, v in os.environ.items() if k != "PHISCAN_SERVICE"})
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _forward(argv: list[str], reads_stdin: bool) -> int | None:
     d = _private_dir(create=False)
     if d is None:
         return None
@@ -253,9 +285,18 @@ def serve(cli, idle: float | None = None, ready=None) -> None:
 
     from click.testing import CliRunner
 
+    import fcntl
+
     d = _private_dir(create=True)
     sock_path = d / "check.sock"
+    lock = os.open(d / "service.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:  # held while this service lives: two started at once would both bind, and one would answer nobody
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(lock)
+        raise ServiceError(f"a service is already starting or running at {d}") from None
     if status() is not None:
+        os.close(lock)
         raise ServiceError(f"a service already answers at {sock_path}")
     _cached_scanners(cli)
     # warm: the model, the rules and the judgment are loaded before the first check is taken
