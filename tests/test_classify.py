@@ -223,3 +223,34 @@ def test_board_and_relative_names_stay_candidates(scanner, text, name):
 def test_a_board_surname_with_an_initial_stays_a_candidate(scanner):
     assert ("PERSON", "QUARRELL, T") in candidates(scanner, "BED 7  QUARRELL, T  NPO")
     assert ("PERSON", "MVR, S") not in candidates(scanner, "ECHO: MVR, S/P REPAIR")
+
+
+def test_clause_rest_keeps_the_words_before_the_first_identifier_as_a_lead_part():
+    from phiscan.engine import clause_rest
+    from phiscan.model import Span
+
+    text = "the retired crossing guard Maren Oduya came back to our unit tonight"
+    clause = Span("DESCRIPTION", 0, len(text), text, 0.5, "clause", "", (("kind", "clause"),))
+    name = Span("PERSON", text.index("Maren"), text.index("Maren") + len("Maren Oduya"), "Maren Oduya", 0.9, "ner", "")
+    night = Span("DATE", text.index("tonight"), len(text), "tonight", 0.9, "date", "")
+    parts = clause_rest(clause, [name, night])
+    assert [(p.text, p.start, p.end, p.attr("lead"), p.attr("part")) for p in parts] == [
+        ("the retired crossing guard", 0, 26, True, True),
+        ("came back to our unit", 39, 60, None, True),
+    ]
+    # a lead of fewer than two words, or of few letters ("my pt"), is no description
+    short = "my pt Maren Oduya came back to our unit"
+    clause = Span("DESCRIPTION", 0, len(short), short, 0.5, "clause", "", (("kind", "clause"),))
+    name = Span("PERSON", 6, 17, "Maren Oduya", 0.9, "ner", "")
+    assert [p.text for p in clause_rest(clause, [name])] == ["came back to our unit"]
+
+
+def test_lead_parts_are_no_post_evidence():
+    from phiscan.classify.judge import PostMeta, post_features
+    from phiscan.model import Span
+
+    text = "the retired crossing guard Maren Oduya came back"
+    lead = Span("DESCRIPTION", 0, 26, "the retired crossing guard", 0.5, "clause", "", (("kind", "clause"), ("lead", True), ("part", True)))
+    rest = Span("DESCRIPTION", 39, 48, "came back", 0.5, "clause", "", (("kind", "clause"), ("part", True)))
+    assert not any(f.startswith("c:DESCRIPTION") for f in post_features(text, [lead], PostMeta()))
+    assert "c:DESCRIPTION" in post_features(text, [rest], PostMeta())

@@ -55,7 +55,9 @@ def test_valid_suppression_marks_findings_suppressed_with_the_reason(scanner):
 def test_suppression_applies_to_the_named_rule_only(scanner):
     text = "Our patient in room 7C, Marisol Quintanilla-Reyes, is heading home from the burn unit.\nphiscan: ignore[PHI101] consent form CF-3381 on file"
     (_, found), = scanner.scan([Post(id="s", text=text)])
-    assert sorted((f.rule, f.status) for f in found) == [("PHI101", "suppressed"), ("PHI105", "open")]
+    # the name's finding is suppressed; every other rule's finding (the room; a low clause note the judgment may add) stays open
+    assert sorted((f.rule, f.status) for f in found if f.rule in ("PHI101", "PHI105")) == [("PHI101", "suppressed"), ("PHI105", "open")]
+    assert all(f.status == "open" for f in found if f.rule != "PHI101")
 
 
 def test_reason_words_are_not_scanned(scanner):

@@ -497,20 +497,21 @@ REST_MIN_WORDS = 2  # the shortest part of a clause left beside another identifi
 
 
 def clause_rest(clause: Span, inside: list[Span]) -> list[Span]:
-    """The parts of a clause after and between the identifiers in it, each a DESCRIPTION candidate of its own
-    (what the clause says of the person: "with a crushed pelvis" after "a 67-year-old"); the words before the
-    first identifier lead up to it ("sending strength to my pt") and are no candidate."""
+    """The parts of a clause before, between and after the identifiers in it, each a DESCRIPTION candidate of its
+    own (what the clause says of the person: "with a crushed pelvis" after "a 67-year-old", "retired crossing
+    guard" before a name). The words before the first identifier often only lead up to it ("sending strength
+    to my pt"): that part is marked `lead`, a feature the judgment weighs, and is a candidate like the others."""
     out, at = [], clause.start
     for o in sorted(inside, key=lambda o: o.start) + [None]:
         end = o.start if o is not None else clause.end
-        if end > at and at > clause.start:  # the words before the first identifier only lead up to it
+        if end > at:
             seg = clause.text[at - clause.start:end - clause.start]
             lead = len(seg) - len(seg.lstrip(" ,;:'\"-–—"))
             core = seg.strip(" ,;:'\"-–—")
             if len(core.split()) >= REST_MIN_WORDS and len(core) >= 6:
                 s = at + lead
-                out.append(replace(clause, start=s, end=s + len(core), text=core,
-                                   attrs=tuple(sorted(dict(clause.attrs, part=True).items()))))
+                part = dict(clause.attrs, part=True, lead=True) if at == clause.start else dict(clause.attrs, part=True)
+                out.append(replace(clause, start=s, end=s + len(core), text=core, attrs=tuple(sorted(part.items()))))
         if o is not None:
             at = max(at, o.end)
     return out

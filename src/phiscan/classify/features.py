@@ -14,7 +14,7 @@ from typing import Iterable
 
 import regex
 
-FEATURE_VERSION = 7
+FEATURE_VERSION = 8
 DIM = 1 << 18
 
 _WORD = re.compile(r"[@#]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

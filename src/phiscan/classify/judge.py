@@ -83,6 +83,8 @@ def post_features(text: str, spans: Sequence, meta: PostMeta, toks=None, cues: d
         lead += 1
     feats = word_features([t[0] for t in toks[lead:]]) + cue_features(cues, lo, hi) + hashtag_words(toks[lead:])
     for sp in spans:
+        if sp.attr("lead"):  # the words before a clause's first identifier: the span model's candidate, no post evidence
+            continue
         feats.append("c:" + sp.entity)
         feats.append("c:" + candidate_kind(sp))
     # identifier and words together: "PERSON & admitted" is a person's care, "admitted" alone may be statistics
