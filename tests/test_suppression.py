@@ -55,9 +55,11 @@ def test_valid_suppression_marks_findings_suppressed_with_the_reason(scanner):
 def test_suppression_applies_to_the_named_rule_only(scanner):
     text = "Our patient in room 7C, Marisol Quintanilla-Reyes, is heading home from the burn unit.\nphiscan: ignore[PHI101] consent form CF-3381 on file"
     (_, found), = scanner.scan([Post(id="s", text=text)])
-    # the name's finding is suppressed; every other rule's finding (the room; a low clause note the judgment may add) stays open
-    assert sorted((f.rule, f.status) for f in found if f.rule in ("PHI101", "PHI105")) == [("PHI101", "suppressed"), ("PHI105", "open")]
-    assert all(f.status == "open" for f in found if f.rule != "PHI101")
+    # the name's finding is suppressed; the room's stays open, and so does the low note of the clause the judgment
+    # may tie to the patient (PHI120, a judgment's score rather than an identifier), which is that clause only
+    found = sorted((f.rule, f.status, f.evidence) for f in found)
+    expected = [("PHI101", "suppressed", "Marisol Quintanilla-Reyes"), ("PHI105", "open", "room 7C")]
+    assert found in (expected, expected + [("PHI120", "open", "is heading home from the burn unit")])
 
 
 def test_reason_words_are_not_scanned(scanner):

@@ -57,15 +57,14 @@ def test_live_highlighting_as_one_types(browser, server, tmp_path_factory):
         page.fill("#created_at", "2025-05-02T15:00")
         page.fill("#text", PATIENT)
         page.wait_for_selector("#post mark", timeout=90_000)
-        # the identifiers are marked with their rules; a low clause note (PHI120) may be marked beside them, as the
-        # learned judgment's score of a detail falls (a detail's note is no identifier and its score is a judgment)
+        # the identifiers are marked with their rules; the clause the judgment ties to the patient may be marked
+        # beside them as a low note (PHI120: its score is a judgment, no identifier), and then only that clause
         marks = _marks(page)
-        assert {k: v for k, v in marks.items() if v != "PHI120"} == {"Cornelius Abernathy": "PHI101", "room 412": "PHI105"}
-        assert set(marks.values()) <= {"PHI101", "PHI105", "PHI120"}
+        ids = {"Cornelius Abernathy": "PHI101", "room 412": "PHI105"}
+        assert marks in (ids, dict(ids, **{"after his hip surgery": "PHI120"}))
         assert page.inner_text("#verdict") == "PHI found: do not post as written"
-        rewrite = page.input_value("#rewrite")
-        assert rewrite.startswith("So proud of a patient in <ROOM>, walked the whole hallway ")
-        assert "Cornelius" not in rewrite and "412" not in rewrite
+        rewrite = "So proud of a patient in <ROOM>, walked the whole hallway"
+        assert page.input_value("#rewrite") == (rewrite + " <DETAIL>." if "after his hip surgery" in marks else rewrite + " after his hip surgery.")
         page.screenshot(path=str(tmp_path_factory.mktemp("web-shots") / "live-patient.png"), full_page=True)
         page.fill("#text", EVENT)
         page.wait_for_selector("#verdict.ok", timeout=90_000)  # (wait_for_function would need 'unsafe-eval')

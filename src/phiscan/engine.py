@@ -506,11 +506,11 @@ def clause_rest(clause: Span, inside: list[Span]) -> list[Span]:
         end = o.start if o is not None else clause.end
         if end > at:
             seg = clause.text[at - clause.start:end - clause.start]
-            lead = len(seg) - len(seg.lstrip(" ,;:'\"-–—"))
+            pad = len(seg) - len(seg.lstrip(" ,;:'\"-–—"))
             core = seg.strip(" ,;:'\"-–—")
             if len(core.split()) >= REST_MIN_WORDS and len(core) >= 6:
-                s = at + lead
-                part = dict(clause.attrs, part=True, lead=True) if at == clause.start else dict(clause.attrs, part=True)
+                s = at + pad
+                part = dict(clause.attrs, part=True, **({"lead": True} if at == clause.start else {}))
                 out.append(replace(clause, start=s, end=s + len(core), text=core, attrs=tuple(sorted(part.items()))))
         if o is not None:
             at = max(at, o.end)
