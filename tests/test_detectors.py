@@ -164,3 +164,39 @@ def test_bare_numbers_are_record_number_candidates(scanner, text, expected):
 ])
 def test_venues_by_their_kind_word(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "LOCATION")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a Korean surname and a title or honorific after it, with or without a given name; particles follow unspaced
+    ("어제 응급실에서 박 할아버지께서 수술을 받으셨어요", ["박 할아버지"]),
+    ("최민서 환자분이 오늘 퇴원하셨어요", ["최민서 환자분"]),
+    ("윤씨 아저씨가 다시 오셨어요", ["윤씨"]),
+    # a word before the title is no name: "우리 할머니" (our grandmother), "한 환자분" (a patient), "이 환자" (this patient)
+    ("우리 할머니가 오늘 한 환자분을 만났어요. 이 환자는 괜찮아요", []),
+    # titles written after the name: South Asian and Japanese usage
+    ("Aaj Verma aunty ki knee surgery hui", ["Verma aunty"]),
+    ("Tanaka-san in bed 4 went home", ["Tanaka-san"]),
+    ("Proud uncle moment at the graduation", []),
+])
+def test_names_with_a_title_after_them(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "PERSON")] == expected
+
+
+def test_a_korean_nurse_is_a_colleague(scanner):
+    (_, found), = scanner.scan([Post(id="k", text="정 간호사님께 감사드려요. 늘 친절하세요")])
+    assert found == []
+
+
+@pytest.mark.parametrize("text,entity,expected", [
+    # numbers followed by a particle in languages written without a space before it
+    ("93세이신데 정말 건강하세요", "AGE", ["93세"]),
+    ("오늘 102번째 생신이에요", "AGE", ["102번째 생신"]),
+    ("20세기 이야기", "AGE", []),
+    ("수술실 OR 5에서 했어요", "ROOM", ["OR 5"]),
+    ("305호실로 옮기셨어요", "ROOM", ["305호실"]),
+    ("오늘도 수고하셨어요", "DATE", ["오늘"]),
+    # a plural room word before two numbers
+    ("the twins in rooms 8 and 9 went home, beds 3 and 4 too", "ROOM", ["rooms 8 and 9", "beds 3 and 4"]),
+])
+def test_identifiers_before_a_particle_or_in_plural(scanner, text, entity, expected):
+    assert [t for _, t in spans(scanner, text, entity)] == expected

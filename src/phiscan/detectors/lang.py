@@ -56,10 +56,17 @@ ROOM_WORDS: dict[str, list[str]] = {
     "pl": ["sala", "pokój", "łóżko"],
 }
 
-# Words after a number that make it an age: "96 ans", "94 tuổi".
+# Words after a number that make it a room or bed, where a language writes the number first: "305호실", "12床".
+ROOM_AFTER: dict[str, list[str]] = {
+    "ko": ["호실", "호 병실", "호병실", "번 병상", "번병상", "번 침대", "번침대", "번 베드"],
+    "ja": ["号室", "番ベッド"],
+    "zh": ["号床", "床", "号病房"],
+}
+
+# Words after a number that make it an age: "96 ans", "94 tuổi", "93세", "101번째 생신" (101st birthday).
 AGE_AFTER: dict[str, list[str]] = {
     "es": ["años", "anos", "añitos"], "fr": ["ans"], "pt": ["anos"], "tl": ["taon", "taong gulang"],
-    "vi": ["tuổi"], "ht": ["lane", "an"], "ko": ["세", "살"], "hi": ["saal", "sal ki", "saal ki", "saal ke"], "pl": ["lat", "lata"],
+    "vi": ["tuổi"], "ht": ["lane", "an"], "ko": ["세", "살", "번째 생신", "번째 생일"], "ja": ["歳"], "zh": ["岁", "歲"], "hi": ["saal", "sal ki", "saal ki", "saal ke"], "pl": ["lat", "lata"],
 }
 
 # Spelled-out ages over 89 ("ninety-seven", "a hundred and one").

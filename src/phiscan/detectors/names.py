@@ -1,6 +1,8 @@
 """Person names: spaCy NER plus titles and care context, 'LAST, FIRST' lists, and names inside hashtags."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex as re  # Unicode letter classes (\p{Lu}, \p{Ll}): 'Đức', 'Wróbel', 'Łukasz' are names too
 
 from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
@@ -39,6 +41,59 @@ TITLE_PATTERN = re.compile(
     r"(?P<name>(?:\p{Lu}\.\s?)?(?:" + ANY_TOKEN + r"|\p{Lu}\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
     re.I,
 )
+# Titles written after the name: South Asian "Sharma uncle", "Gupta ji", "Meena didi"; Japanese "Tanaka-san".
+TITLE_AFTER = re.compile(
+    r"(?<![\w@#])(?P<name>" + NAME_TOKEN + r")(?:\s+(?P<title>ji|jee|uncle|aunty|auntie|bhai|bhaiya|didi|dadi|nani|chacha|chachi|"
+    r"sahab|saab|sahib|amma|akka|anna|bhabhi)|-(?P<jtitle>san|sama|chan|kun|ji))(?![\p{L}\p{M}])",
+    re.I,
+)
+# Korean names: a surname (the common ones) and a title or honorific after it, with or without a given name
+# and a space ("김 할머니", "박민서 환자분", "최씨"); particles follow without a space ("김 할머니께서").
+KO_SURNAMES = "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
+KO_TITLES = {
+    "person": ["할머니", "할아버지", "할머님", "할아버님", "어르신", "아버님", "어머님", "아주머니", "아저씨", "아줌마", "이모", "삼촌",
+               "고모", "여사님", "여사", "사장님", "사모님", "집사님", "권사님", "장로님", "목사님", "회장님", "대표님", "선생님",
+               "씨", "님", "군", "양", "환자분", "환자님", "환자", "아기", "어린이"],
+    "staff": ["간호사님", "간호사", "교수님", "원장님", "과장님", "주치의", "의사"],
+}
+KO_NAME = re.compile(
+    r"(?<![\p{Hangul}\w])(?P<sur>[" + KO_SURNAMES + r"])(?P<given>\p{Hangul}{0,2}?)(?P<sp>\s?)(?P<title>"
+    + "|".join(sorted((w for ws in KO_TITLES.values() for w in ws), key=len, reverse=True)) + ")"
+)
+# Syllables that are also words before a noun ("한 환자": a patient; "제 할머니": my grandmother; "이 환자": this
+# patient): with a space after them they are no surname, unless an honorific title of a person follows ("이 사장님").
+KO_DETERMINERS = {"한", "제", "전", "모", "여", "이"}
+KO_PATIENT_WORDS = {"환자", "환자분", "환자님", "아기", "어린이", "씨", "님", "군", "양"}
+HANGUL = re.compile(r"\p{Hangul}")
+
+
+@lru_cache(maxsize=1)
+def _korean_words() -> frozenset[str]:
+    """Korean words at least as frequent as Zipf 4 (wordfreq's list): "오늘", "우리", "정말" are words, not a
+    surname and a given name."""
+    from ..lexicon import wordfreq_buckets
+
+    return frozenset(w for bucket in wordfreq_buckets("ko")[:500] for w in bucket)
+
+
+def korean_names(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, title, kind) of each Korean surname-and-title name in the text."""
+    if not HANGUL.search(text):
+        return []
+    out = []
+    for m in KO_NAME.finditer(text):
+        sur, given, title = m.group("sur"), m.group("given"), m.group("title")
+        if given and (sur + given) in _korean_words():
+            continue  # "오늘 할머니", "우리 아기": a word before the title
+        if not given and m.group("sp") and sur in KO_DETERMINERS and (sur != "이" or title in KO_PATIENT_WORDS):
+            continue
+        if not given and not m.group("sp") and title in ("님", "이모", "양", "군"):
+            continue  # "이모" is an aunt, "고양": a word that starts with a surname
+        kind = "staff" if title in KO_TITLES["staff"] else "person"
+        out.append((m.start(), m.end(), title, kind))
+    return out
+
+
 LAST_FIRST_UPPER = re.compile(r"(?<![\w])(\p{Lu}[\p{Lu}'’-]{1,}(?:[ -]\p{Lu}[\p{Lu}'’-]+)?),\s*(\p{Lu}[\p{Lu}'’-]+|\p{Lu}\.|\p{Lu}(?![\w.]))(?![\w])")
 LAST_FIRST_MIXED = re.compile(r"(?<![\w])(" + NAME_TOKEN + r"),\s*(" + NAME_TOKEN + r"|\p{Lu}\.)(?![\w])")
 LIST_CONTEXT = re.compile(r"(?:\b(?:rm|room|bed|bay|hall|pt|patient)\s*\d*\p{Lu}?\s*[-–|:]\s*$|\bname\s*:?\s*$|\|\s*$)", re.I)
@@ -192,6 +247,14 @@ class NameDetector:
             include_title = kind != "staff"
             start = m.start() if include_title else m.start("name")
             add(span("PERSON", (start, end), t, 0.85, self.name, f"name after the title '{title}'", title=tl, title_kind=kind))
+
+        # 1a. Titles after the name ("Sharma uncle", "Tanaka-san") and Korean surnames with a title ("김 할머니").
+        for m in TITLE_AFTER.finditer(t):
+            w, title = m.group("name"), (m.group("title") or m.group("jtitle"))
+            if (is_surname(w) or is_first_name(w)) and not is_common_word(w, 4.0) and w.lower() not in NOT_NAMES:
+                add(span("PERSON", m, t, 0.8, self.name, f"name before the title '{title}'", title=title.lower(), title_kind="person"))
+        for s0, e0, title, kind in korean_names(t):
+            add(span("PERSON", (s0, e0), t, 0.8, self.name, f"Korean surname and the title '{title}'", title=title, title_kind=kind))
 
         # 2. Care context: "my pt yusuf", "our patient Ottilie".
         for m in PATIENT_PATTERN.finditer(t):

@@ -6,9 +6,13 @@ import re
 from ..model import Span
 from ..nlp import Analysis
 from .base import RegexDetector, span
-from .lang import AGE_AFTER, RELATIVE_DATES, ROOM_WORDS, alternation, spelled_number
+from .lang import AGE_AFTER, RELATIVE_DATES, ROOM_AFTER, ROOM_WORDS, alternation, spelled_number
 
 I = re.I
+# The end of a word: no letter or digit follows, or only a letter of a script written without spaces between a
+# word and its particles (Korean "OR 3에서", "93세이신데"; Japanese, Chinese).
+NO_WORD_AFTER = r"(?![^\W\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3])"  # Hangul, Kana, Han
+
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }
@@ -42,7 +46,7 @@ RELATIVE = [
     # its "hrs": "at 2015" is a year)
     (r"(?<![\w:.,/#$-])0\d[0-5]\d(?:\s?(?:hrs?|h))?(?![\w:/-]|[.,]\d|\s?%)|(?<![\w:.,/#$-])(?:1\d|2[0-3])[0-5]\d\s?hrs?\b|"
      r"(?<![\w:.,/#$-])(?:[01]?\d|2[0-3])h(?:[0-5]\d)?(?![\w])", "time"),
-    (r"(?<![\w])(?:" + alternation(w for lang, t in RELATIVE_DATES.items() if lang != "en" for w in t) + r")(?![\w])", "day"),
+    (r"(?<![\w])(?:" + alternation(w for lang, t in RELATIVE_DATES.items() if lang != "en" for w in t) + r")" + NO_WORD_AFTER, "day"),
 ]
 
 ABSOLUTE = [
@@ -136,7 +140,8 @@ AGE_PATTERNS = [
     (r"\b(\d{2,3})(?:st|nd|rd|th)\s+(?:birthday|bday|b-day)\b", "birthday"),
     (r"\b(?:happy|her|his)\s+(\d{2,3})(?:st|nd|rd|th)\b", "birthday"),
     (r"(?<![\w#-])(\d{2,3})\s?(?:M|F)(?![\w°])", "age-sex"),
-    (r"(?<![\w.,])(\d{1,3})\s?(?:" + alternation(w for ws in AGE_AFTER.values() for w in ws) + r")(?![\w])", "years old"),
+    # (languages without spaces go on with a particle: "93세이신데"; "20세기" is a century, "3세대" a generation)
+    (r"(?<![\w.,])(\d{1,3})\s?(?:" + alternation(w for ws in AGE_AFTER.values() for w in ws) + r")" + NO_WORD_AFTER + r"(?!기|대)", "years old"),
     (r"(?<![\w'’])(?:[A-Z][\w'’-]+|[A-Z]\.),\s+(\d{2,3}),(?=\s)", "apposition"),
     (r"\b(?:in\s+(?:her|his|their)\s+)(\d)0s\b", "decade"),
     (r",\s+(\d{1,3}),\s+(?:of|from)\b", "apposition"),
@@ -196,7 +201,10 @@ class RoomDetector(RegexDetector):
 
     def __init__(self) -> None:
         unit = r"(?:\b\d{1,2}\s?(?:North|South|East|West|N|S|E|W)\s*,?\s+|\b(?:ICU|NICU|PICU|CVICU|MICU|SICU|ED|ER|L&D|trauma|Pod\s+[A-Z],?)\s+)?"
-        self._rx = re.compile(unit + r"\b" + ROOM_WORD + r"[ \t]?#?[ \t]?" + ROOM_NUM + r"(?:[ \t]*(?:and|&|,)[ \t]*\d{1,4}[A-Z]?)?\b", I)
+        # "room 412", "bed 7B", "rooms 14 and 15", "OR 3에서"
+        self._rx = re.compile(unit + r"\b" + ROOM_WORD + r"(?:s|es)?[ \t]?#?[ \t]?" + ROOM_NUM + r"(?:[ \t]*(?:and|&|,)[ \t]*\d{1,4}[A-Z]?)?"
+                              + NO_WORD_AFTER, I)
+        self._after = re.compile(r"(?<![\d.,])\d{1,4}\s?(?:" + alternation(w for ws in ROOM_AFTER.values() for w in ws) + r")", I)
         self._bare = re.compile(r"\b(?:in|to)\s+(\d{1,4}[A-H])\b(?!\s*(?:weeks|wks|days))")
 
     def detect(self, a: Analysis) -> list[Span]:
@@ -206,6 +214,8 @@ class RoomDetector(RegexDetector):
             if tail.startswith((" air", "-air", "ful", "side", " rest")):
                 continue
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
+        for m in self._after.finditer(a.text):
+            out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
         for m in self._bare.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
         for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", 1),
