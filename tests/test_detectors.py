@@ -19,6 +19,8 @@ def spans(scanner, text, entity=None):
     ("she fell Tuesday the 14th", ["Tuesday the 14th"]),
     ("brought in last night, extubated 3 days ago", ["last night", "3 days ago"]),
     ("open 24/7, version 2.3.1, 2-6 months", []),
+    # an ordinal that counts floors, rounds or grades is no day of the month
+    ("moved up to the unit on the 6th floor by the 3rd round; home on the 14th", ["on the 14th"]),
 ])
 def test_dates(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "DATE")] == expected
@@ -200,3 +202,12 @@ def test_a_korean_nurse_is_a_colleague(scanner):
 ])
 def test_identifiers_before_a_particle_or_in_plural(scanner, text, entity, expected):
     assert [t for _, t in spans(scanner, text, entity)] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # fundraising domains and the domains reserved for examples (RFC 2606), which synthetic data uses
+    ("help the Okoro family: cards4remi.example/send or teamremi.giving", ["cards4remi.example/send", "teamremi.giving"]),
+    ("a blood test. the family online", []),
+])
+def test_links_with_uncommon_top_level_domains(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "URL")] == expected

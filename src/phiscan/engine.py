@@ -448,7 +448,7 @@ def link_names(spans: list[Span]) -> list[Span]:
     """Mark links whose address carries a person's name found in the post (or a census first name)."""
     from dataclasses import replace
 
-    from .lexicon import is_first_name
+    from .lexicon import NOT_NAMES, is_common_word, is_first_name
 
     tokens = {w.lower() for s in spans if s.entity in ("PERSON", "HASHTAG") for w in re.findall(r"[A-Za-zÀ-ÿ]{3,}", s.attr("name") or s.text)}
     tokens -= {"mr", "mrs", "miss", "baby", "pray", "for", "strong", "team"}
@@ -457,7 +457,8 @@ def link_names(spans: list[Span]) -> list[Span]:
         if s.entity == "URL" and s.attr("path"):
             path = s.text.split("//")[-1].split("/", 1)[-1].lower()
             parts = re.split(r"[^a-z]+", path)
-            if any(t in path for t in tokens) or any(len(p) > 2 and is_first_name(p) for p in parts):
+            if any(t in path for t in tokens) or any(len(p) > 2 and is_first_name(p) and p not in NOT_NAMES and not is_common_word(p, 4.5)
+                                                     for p in parts):  # "mila", "tomas"; not "nicu", "hope", "grace"
                 s = replace(s, attrs=tuple(sorted(dict(s.attrs, names_person=True).items())))
         out.append(s)
     return out

@@ -13,6 +13,10 @@ I = re.I
 # word and its particles (Korean "OR 3에서", "93세이신데"; Japanese, Chinese).
 NO_WORD_AFTER = r"(?![^\W\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3])"  # Hangul, Kana, Han
 
+# Nouns an ordinal counts instead of a day of the month: "on the 6th floor", "by the 3rd round", "since the 2nd grade".
+NOT_A_DAY_NOUN = (r"(?!\s+(?:floor|fl\.?|grade|round|cycle|time|try|attempt|place|street|st\.?|avenue|ave\.?|hole|inning|period|"
+                  r"week|day|month|year|dose|visit|session|level|deck|wing|tower|shift)\b)")
+
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }
@@ -69,7 +73,7 @@ ABSOLUTE = [
     # Tuesday the 14th
     (r"\b" + WEEKDAY_FULL + r"\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "weekday_day"),
     # "on the 3rd"
-    (r"\b(?:on|by|since|until)\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b", "ordinal_day"),
+    (r"\b(?:on|by|since|until)\s+the\s+(?:[12]?\d|3[01])" + ORD + r"\b" + NOT_A_DAY_NOUN, "ordinal_day"),
     # "Sunday", "Wednesday's", "Tuesday night", "early Sunday", "on Monday", "last Monday", "next Friday" (the
     # word before says which Monday: rules.engine.resolve_relative)
     (r"\b(?:(?:on|early|late|(?i:last|this\s+past|this\s+coming|this|next|coming|upcoming))\s+)?" + WEEKDAY_FULL + r"(?:'s|’s)?(?:\s+" + DAYPART + r")?\b", "weekday"),
@@ -291,7 +295,10 @@ PHONE = re.compile(
     r"|(?<![\w#-])\d{10}(?![\w-])"
 )
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-TLDS = r"(?:com|org|net|edu|gov|io|co|us|uk|ca|health|care|info|me|ly|gl|app|page|site|link|fund|org\.uk)"
+# Common and fundraising top-level domains, and the ones reserved for examples and tests (RFC 2606), which
+# synthetic and training data use.
+TLDS = (r"(?:com|org|net|edu|gov|io|co|us|uk|ca|health|care|info|me|ly|gl|app|page|site|link|fund|org\.uk|charity|foundation|"
+        r"gives|giving|family|online|blog|example|test)")
 URL = re.compile(
     r"(?<![\w@.])(?:https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+|[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\." + TLDS + r"(?:/[^\s<>\"')\]]*)?)(?![\w@])",
     I,
