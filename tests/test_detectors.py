@@ -110,6 +110,9 @@ def test_colleagues_are_not_an_occupation_quasi_identifier(scanner, text, expect
     ("the whiteboard reads '6 - J. Abernathy (CRRT) / 7 - S. Marchetti (proned)'", ["J. Abernathy", "S. Marchetti"]),
     # an upper-case first name in a shouted post; a name with its diacritics (the lexicon has it without)
     ("MY TRANSPLANT PATIENT DESMOND GOT HIS NEW KIDNEY!!!", ["DESMOND"]),
+    # a first name as frequent as a word is still a name after a patient word; a common word there is not
+    ("MY DIALYSIS PATIENT BERNARD GOT HIS NEW KIDNEY TONIGHT", ["BERNARD"]),
+    ("OUR PATIENT WILL BE MOVED TO A NEW ROOM", []),
     ("a pequena Luíza nasceu hoje às 6h10", ["Luíza"]),
     # a newborn's chart name, a name after an opening quote, a possessive
     ("Baby Boy Castellanos went home today", ["Baby Boy Castellanos"]),

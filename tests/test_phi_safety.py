@@ -219,6 +219,12 @@ def _fd_position(pid: int, path: Path) -> int:
     return 0
 
 
+def _default_sigint():
+    """A suite started in the background (`pytest &` in a script) ignores SIGINT, and a child inherits that and
+    would never see the Ctrl-C this test sends: the scan gets the default disposition, as from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_sigint_to_a_running_scan(tmp_path, jobs):
     """A real Ctrl-C (SIGINT) to `phiscan scan` once it is well into a large JSONL: exit 130, the progress on
@@ -230,7 +236,8 @@ def test_sigint_to_a_running_scan(tmp_path, jobs):
     out = tmp_path / "out" / "report.json"
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = subprocess.Popen([sys.executable, "-m", "phiscan", "scan", str(src), "--format", "json", "--output", str(out),
-                             "--quiet", "--jobs", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             "--quiet", "--jobs", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
         # alone, the reader is ahead of the scanner by a batch at most: 100 KB read is some 15 batches scanned

@@ -36,6 +36,10 @@ PATIENT_PATTERN = re.compile(
     r"(?:pt|patient|resident|kiddo|client|guy|gal|girl|boy|man|lady|warrior|fighter|friend|baby|preemie|grad|graduate|vet|veteran)s?"
     r",?\s+(" + ANY_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)",
 )
+# The same in upper-case writing, where every word is a capital one: "MY DIALYSIS PATIENT BERNARD GOT THE CALL"
+PATIENT_PATTERN_UPPER = re.compile(
+    r"\b(?:MY|OUR|THE|THIS)\s+(?:\p{Lu}{3,}\s+)?(?:PT|PATIENT|RESIDENT|KIDDO|CLIENT)S?,?\s+(\p{Lu}[\p{Lu}'’-]+)(?![\p{L}\p{M}])"
+)
 TITLE_PATTERN = re.compile(
     r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
     r"(?P<name>(?:\p{Lu}\.\s?)?(?:" + ANY_TOKEN + r"|\p{Lu}\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
@@ -266,6 +270,11 @@ class NameDetector:
             s = m.start(1)
             e = s + len(" ".join(words[:n]))
             add(span("PERSON", (s, e), t, 0.85, self.name, "name after a patient word (pt, patient, kiddo)", pattern="patient"))
+
+        for m in PATIENT_PATTERN_UPPER.finditer(t):
+            w = m.group(1)
+            if is_first_name(w) and w.lower() not in NOT_NAMES and not is_common_word(w, 5.0):  # not "PATIENT WILL"
+                add(span("PERSON", m, t, 0.8, self.name, "upper-case first name after a patient word", group=1, pattern="patient"))
 
         # 3. "SZYMANSKA, HALINA" on boards and wristbands; "Nwosu, C." after a room or 'name'.
         for m in LAST_FIRST_UPPER.finditer(t):
