@@ -31,14 +31,16 @@ LEAD_STRIP = re.compile(r"(?i)"
     r"Sons|Daughters|Mother|Father|Mom|Dad|Brother|Sister|Proxy|Social|Pt|Patient|Name|Named|Hope|Aww|Wow|Yay)\s+)+",
 )
 
+CARE_PERSON_WORDS = "pt|patient|resident|kiddo|client"  # words that make the next name a patient's in any writing
 PATIENT_PATTERN = re.compile(
     r"\b(?:my|our|the|this|a|sweet|fav(?:orite)?|little)\s+(?:(?:sweet|little|favorite|fave|fav|lil|old|dear|tiny)\s+)?"
-    r"(?:pt|patient|resident|kiddo|client|guy|gal|girl|boy|man|lady|warrior|fighter|friend|baby|preemie|grad|graduate|vet|veteran)s?"
+    r"(?:" + CARE_PERSON_WORDS + r"|guy|gal|girl|boy|man|lady|warrior|fighter|friend|baby|preemie|grad|graduate|vet|veteran)s?"
     r",?\s+(" + ANY_TOKEN + r"(?:\s+" + NAME_TOKEN + r")?)",
 )
-# The same in upper-case writing, where every word is a capital one: "MY DIALYSIS PATIENT BERNARD GOT THE CALL"
+# The same in upper-case writing, where every word is a capital one ("MY DIALYSIS PATIENT BERNARD GOT THE CALL"): only
+# the care words, since "THE GUY" or "MY FRIEND" before a capital word say less when every word is one
 PATIENT_PATTERN_UPPER = re.compile(
-    r"\b(?:MY|OUR|THE|THIS)\s+(?:\p{Lu}{3,}\s+)?(?:PT|PATIENT|RESIDENT|KIDDO|CLIENT)S?,?\s+(\p{Lu}[\p{Lu}'’-]+)(?![\p{L}\p{M}])"
+    r"\b(?:MY|OUR|THE|THIS)\s+(?:\p{Lu}{3,}\s+)?(?:" + CARE_PERSON_WORDS.upper() + r")S?,?\s+(\p{Lu}[\p{Lu}'’-]+)(?![\p{L}\p{M}])"
 )
 TITLE_PATTERN = re.compile(
     r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
