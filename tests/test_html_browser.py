@@ -159,13 +159,13 @@ def test_filters_read_from_the_url_fragment(page, findings_and_html):
 
     # following a summary link changes the filter in place
     page.click('#by-rule a[href="#rule=PHI101"]')
-    page.wait_for_function("document.getElementById('filter-rule').value === 'PHI101'")
+    _wait_for_value(page, "#filter-rule", "PHI101")
     assert visible(page) == _expect(findings, rule="PHI101")
     assert page.input_value("#filter-severity") == ""
 
     # an unknown value is ignored rather than hiding everything
     page.evaluate("location.hash = 'severity=urgent'")
-    page.wait_for_function("document.getElementById('filter-rule').value === ''")
+    _wait_for_value(page, "#filter-rule", "")
     assert visible(page) == [f.fingerprint for f in findings]
     assert page.seen["problems"] == []
 
