@@ -131,7 +131,10 @@ class DescriptionDetector:
         return out
 
 
-HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*)(?![\w@]|\.[a-z])")
+# a handle may hold dots inside it (Instagram and TikTok "@mo.abdi.k", Bluesky "@name.bsky.social"), never at its end
+HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w@/]|\.\w)")
+# a dotted "handle" that ends in a web domain is a site or an e-mail domain written after an @ ("@riverbend.org")
+_WEB_ENDING = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|io|co|us|uk|ca|info|biz|example|test|invalid|localhost)$", re.I)
 
 
 class HandleDetector:
@@ -142,6 +145,8 @@ class HandleDetector:
     def detect(self, a: Analysis) -> list[Span]:
         out = []
         for m in HANDLE.finditer(a.text):
+            if "." in m.group(1) and _WEB_ENDING.search(m.group(1)):
+                continue
             leading = a.text[: m.start()].strip() == "" or re.fullmatch(r"(?:RT\s*)?", a.text[: m.start()].strip() or "")
             out.append(span("HANDLE", m, a.text, 0.9, self.name, "social media handle", handle=m.group(1).lower(), leading=bool(leading)))
         return out

@@ -434,10 +434,12 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
     a, post = ctx.a, ctx.post
     if ctx.field != "text":
         return []
+    from ..detectors.quasi import HANDLE  # the handle detector's own pattern: the same span as its candidate
+
     addressed: list[Span] = []
-    lead = re.match(r"\s*(@[A-Za-z0-9_]{2,30})", a.text)
-    if lead:
-        addressed.append(Span("HANDLE", lead.start(1), lead.end(1), lead.group(1), 0.9, "reply", "handle the reply is addressed to"))
+    lead = HANDLE.match(a.text, len(a.text) - len(a.text.lstrip()))
+    if lead and len(lead.group(0)) >= 3:
+        addressed.append(Span("HANDLE", lead.start(), lead.end(), lead.group(0), 0.9, "reply", "handle the reply is addressed to"))
     author = (post.reply_to_author or "").strip()
     if author:
         first = author.lstrip("@").split()[0] if not author.startswith("@") else None
@@ -448,11 +450,11 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
             for m in re.finditer(re.escape(author), a.text, re.I):
                 if not any(s.start == m.start() for s in addressed):
                     addressed.append(Span("HANDLE", m.start(), m.end(), m.group(0), 0.9, "reply", "handle of the commenter replied to"))
-    # names a handle is built on ("@zbyszek_kr" -> Zbyszek, "@anjaliM_reads" -> Anjali) and every span that
+    # names a handle is built on ("@zbyszek_kr" -> Zbyszek, "@anjaliM_reads", "@anjali.m" -> Anjali) and every span that
     # names the commenter ("Mrs. Szymanska" replying to Halina Szymanska)
     handle_words = set()
     for h in [s.text for s in addressed if s.text.startswith("@")] + ([author] if author.startswith("@") else []):
-        for part in re.split(r"[_\d]+|(?<=[a-z])(?=[A-Z])", h.lstrip("@")):
+        for part in re.split(r"[_.\d]+|(?<=[a-z])(?=[A-Z])", h.lstrip("@")):
             if len(part) >= 3:
                 handle_words.add(part.lower())
     for sp in ctx.spans:
