@@ -169,6 +169,42 @@ def test_a_weakly_tied_relative_date_in_a_care_post_is_low(scanner, post_p, span
     assert (str(sev) if sev is not None else None) == expected
 
 
+class _EntityStub(_StubJudgment):
+    """A judgment whose span probabilities depend on the candidate's entity."""
+
+    def __init__(self, post, by_entity):
+        super().__init__(post, None)
+        self.by_entity = by_entity
+
+    def span_p(self, sp):
+        return self.by_entity.get(sp.entity, 0.0)
+
+
+@pytest.mark.parametrize("text,others,expected", [
+    # nothing else in the post points to anyone: the day it discloses is no one's a reader can tell
+    ("An older man kept asking for his wife on the way into the OR this morning", {"DESCRIPTION": 0.55}, "low"),
+    # a clause tied at medium singles someone out: the date is theirs
+    ("An older man kept asking for his wife on the way into the OR this morning", {"DESCRIPTION": 0.7}, "medium"),
+    # a name in the post, however weakly the judgment ties it: the date may be the named patient's
+    ("Mrs. Gundersen went home after her hip surgery this morning", {"PERSON": 0.3, "DESCRIPTION": 0.1}, "medium"),
+    ("Mrs. Gundersen went home after her hip surgery this morning", {"PERSON": 0.05, "DESCRIPTION": 0.1}, "medium"),
+])
+def test_a_relative_date_alone_in_a_care_post_is_low(scanner, text, others, expected):
+    from phiscan.rules.engine import Context, _level
+
+    a, spans = scanner._analyse([text])[text]
+    sp = next(s for s in spans if s.entity == "DATE")
+    assert text[sp.start:sp.end] == "this morning"
+    assert any(s.entity in others for s in spans if s is not sp)
+    post = Post(id="p", text=text, created_at=datetime(2025, 10, 20, 12, tzinfo=timezone.utc))
+    ctx = Context(a=a, post=post, spans=spans, profile_match=lambda s: set(),
+                  judgment=_EntityStub(0.9, {"DATE": 0.9, **others}), judge=scanner.judgment)
+    sev, why = _level(scanner.rules.get("PHI103"), sp, ctx)
+    assert str(sev) == expected
+    if expected == "low":
+        assert "nothing else in the post" in why
+
+
 @pytest.mark.parametrize("post_p,span_p,expected", [
     (0.9, 0.95, "low"),  # strongly tied to a care story: an age narrows who the patient is
     (0.9, 0.5, None),  # weakly tied: an age under 90 alone is no identifier

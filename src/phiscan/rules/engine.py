@@ -164,7 +164,7 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             got = ctx.roles.role_of(sp)
             if got is None or got.role not in (val if isinstance(val, list) else [val]):
                 return False
-        if key in ("care", "care_near", "tied", "untied", "language") and not _judged(key, val, sp, ctx):
+        if key in ("care", "care_near", "tied", "untied", "language", "alone") and not _judged(key, val, sp, ctx):
             return False
         if key == "known_name" and _known_name(sp.text) != val:
             return False
@@ -191,7 +191,7 @@ def _known_name(text: str) -> bool:
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     """The learned judgment's conditions: `care` (the post tells of an identifiable person's care), `care_near`
     (the span's sentence and its neighbours do), `tied: low|medium|high` (the span model ties this candidate to
-    the patient with at least that confidence), `untied: low|medium|high` (with less than that), `language:
+    the patient with at least that confidence), `untied: low|medium|high` (with less than that), `alone: true` (the post has no identifier candidate of another kind, and no clause tied at medium), `language:
     trained|untrained` (the post is, or is not, in a language the judgment was trained on). Without a
     judgment, or in a language it was not trained on, none of the others holds."""
     j = ctx.judgment
@@ -206,6 +206,10 @@ def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
         return (j.post >= th.get("post", 0.5)) == bool(val)
     if key == "care_near":
         return (j.sentence_p(sp.start) >= th.get("post", 0.5)) == bool(val)
+    if key == "alone":  # no candidate identifier of another kind at all, and no clause the judgment ties at medium
+        med = th.get("span_medium", 0.5)
+        others = any(o.entity != "DESCRIPTION" or (j.span_p(o) or 0.0) >= med for o in ctx.spans if o.entity != sp.entity)
+        return others != bool(val)
     p = j.span_p(sp)
     if p is None:
         return False

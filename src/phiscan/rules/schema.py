@@ -22,6 +22,7 @@ CONDITION = {
         # the learned judgment (phiscan.classify)
         "care": {"type": "boolean"},
         "care_near": {"type": "boolean"},
+        "alone": {"type": "boolean"},
         "dated": {"type": "boolean"},
         "language": {"enum": ["trained", "untrained"]},
         "tied": {"enum": ["low", "medium", "high"]},
