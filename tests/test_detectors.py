@@ -19,6 +19,9 @@ def spans(scanner, text, entity=None):
     ("she fell Tuesday the 14th", ["Tuesday the 14th"]),
     ("brought in last night, extubated 3 days ago", ["last night", "3 days ago"]),
     ("open 24/7, version 2.3.1, 2-6 months", []),
+    # a fraction of a quantity or one end of a range is no date; a month/day beside them still is
+    ("gave 1/2 amp D50, then D5 1/2 NS at 75, crackles 1/2 way up, CI 3-5/2-4; seen 1/9 in clinic", ["1/9"]),
+    ("cefepime 8/2 - 8/10, then 9/1-9/4; last drink 10/18, usual 1/2 bottle", ["8/2", "8/10", "9/1", "9/4", "10/18"]),
     # an ordinal that counts floors, rounds or grades is no day of the month
     ("moved up to the unit on the 6th floor by the 3rd round; home on the 14th", ["on the 14th"]),
 ])
@@ -31,6 +34,10 @@ def test_dates(scanner, text, expected):
     ("her 92nd birthday; she turned 101", ["92nd birthday", "turned 101"]),
     ("BED 9 | 96F | urosepsis", ["96F"]),
     ("it was 120°F in the car", []),
+    # a bare number from 90 beside a person is an age candidate; vital signs and counts are not
+    ("Teodor is 94 and he's 91 in his head", ["94", "91"]),
+    ("Mrs. Achterberg (96!) and bed 2 (mr. okafor, 93) both went home", ["96", "93"]),
+    ("HR was 110, sats 92%, BP is 100/60, she's 98.6 and temp was 101; Hope was 95; he's 90 minutes out", []),
 ])
 def test_ages(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "AGE")] == expected
