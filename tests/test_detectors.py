@@ -20,7 +20,7 @@ def spans(scanner, text, entity=None):
     ("brought in last night, extubated 3 days ago", ["last night", "3 days ago"]),
     ("open 24/7, version 2.3.1, 2-6 months", []),
     # a fraction of a quantity or one end of a range is no date; a month/day beside them still is
-    ("gave 1/2 amp D50, then D5 1/2 NS at 75, crackles 1/2 way up, CI 3-5/2-4; seen 1/9 in clinic", ["1/9"]),
+    ("gave 1/2 amp D50, then D5 1/2 NS at 75, crackles 1/2 way up, CI 3-5/2-4, a 1/2 in. cut; seen 1/9 in clinic", ["1/9"]),
     ("cefepime 8/2 - 8/10, then 9/1-9/4; last drink 10/18, usual 1/2 bottle", ["8/2", "8/10", "9/1", "9/4", "10/18"]),
     # an ordinal that counts floors, rounds or grades is no day of the month
     ("moved up to the unit on the 6th floor by the 3rd round; home on the 14th", ["on the 14th"]),

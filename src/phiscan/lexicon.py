@@ -166,6 +166,12 @@ BIG_PLACES = frozenset(
 )
 
 
+
+def is_name_word(word: str, common: float = 4.2) -> bool:
+    """A first name or surname of the lexicon that is not also a common word at this frequency ("Ezekiel", not
+    "Hope" or "Will")."""
+    return (is_first_name(word) or is_surname(word)) and not is_common_word(word, common)
+
 def is_big_place(text: str) -> bool:
     t = re.sub(r"\s+", " ", text.strip().lower())
     t = re.sub(r"^(?:the\s+)|(?:\s+(?:metro|area|region|metro area|city))+$", "", t)

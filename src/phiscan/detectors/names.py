@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import regex as re  # Unicode letter classes (\p{Lu}, \p{Ll}): 'Đức', 'Wróbel', 'Łukasz' are names too
 
-from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_surname, zipf
+from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_name_word, is_surname, zipf
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -201,7 +201,7 @@ def looks_like_name(word: str, *, capitalized_context: bool = True, after_title:
         return False
     if not capitalized_context and after_title:
         # "mr nicholson", "mrs. powers": after a title a surname is expected, even a word-like one
-        return (is_first_name(lw) or is_surname(lw)) and not is_common_word(lw, 5.2) or not is_common_word(lw, 3.2)
+        return is_name_word(lw, 5.2) or not is_common_word(lw, 3.2)
     if not capitalized_context:
         # lowercase: "yusuf", "ottilie" yes; "fall", "will", "grace" (surnames or names, but words) no
         return (is_first_name(lw) and not is_common_word(lw, 4.5)) or not is_common_word(lw, 3.2)
@@ -331,7 +331,7 @@ class NameDetector:
                     continue
                 if any(is_drug_like(w) or w.lower().strip("'’.,") in NOT_NAMES for w in words):
                     continue
-                if seg.isupper() and not all((is_first_name(w) or is_surname(w)) and not is_common_word(w, 4.0) for w in words):
+                if seg.isupper() and not all(is_name_word(w, 4.0) for w in words):
                     continue  # all-caps notes: spaCy's model guesses wildly there
                 if INSTITUTION_WORDS.search(seg) or INSTITUTION_WORDS.match(t[e:e + 20].lstrip()):
                     continue

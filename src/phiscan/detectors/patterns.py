@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ..lexicon import is_name_word
 from ..model import Span
 from ..nlp import Analysis
 from .base import RegexDetector, span
@@ -85,8 +86,8 @@ ABSOLUTE = [
 
 # "1/2 amp", "D5 1/2 NS", "crackles 1/2 way up", "co/ci 4-6/2-4": a month/day without a year that is a fraction
 # of a quantity or one end of a range is no date
-_FRACTION_AFTER = re.compile(r"\s*(?:-\s*\d+(?![\d/])|(?:amps?|ns|tabs?|tablets?|caps?|pills?|strength|way|dose|doses|cups?|glass|bottles?|"
-                             r"cans?|inch(?:es)?|in\.|miles?|oz|ml|cc|lbs?|hours?|hrs?|teaspoons?|tsp|tbsp|mg|units?|of\s+(?:a|an|the|his|her|my)\b)\b)", I)
+_FRACTION_AFTER = re.compile(r"\s*(?:-\s*\d+(?![\d/])|in\.|(?:amps?|ns|tabs?|tablets?|caps?|pills?|strength|way|dose|doses|cups?|glass|bottles?|"
+                             r"cans?|inch(?:es)?|miles?|oz|ml|cc|lbs?|hours?|hrs?|teaspoons?|tsp|tbsp|mg|units?|of\s+(?:a|an|the|his|her|my))\b)", I)
 _FRACTION_BEFORE = re.compile(r"(?:(?<![/\d])\d+-|\b(?:d5|d10|d5w)\s*)$", I)
 _NUMERIC_NO_YEAR = re.compile(r"\d{1,2}/\d{1,2}")
 
@@ -164,28 +165,21 @@ AGE_PATTERNS = [
 
 # an age over 89 said bare, beside a person: "she's 93", "Ezekiel is 91", "Mr. Ochoa (92!!)", "Mrs. Liebowitz, 98)".
 # Only 90 to 125, never before a unit or a slash (vital signs: "HR was 110", "sats 92%", "BP is 100/60"), and a
-# word before it only when the name lexicon knows it (or a handle): candidates the judgment must tie (PHI104).
-_OLD = r"(9\d|1[01]\d|12[0-5])"
+# word before it (`who`) only when the name lexicon knows it, or a handle: candidates the judgment must tie (PHI104).
+_OLD = r"(?P<n>9\d|1[01]\d|12[0-5])"
 _NO_UNIT = (r"(?![\w/%°.,]\d|\w|\s*(?:/|%|°|percent|over\b|mg|mcg|kg|lbs?\b|pounds|bpm|beats|minutes?|mins?\b|hours?|hrs?\b|"
             r"days?|weeks?|months?|years?|units?|ml\b|cc\b|mm|degrees|feet|ft\b|inch|miles|points|beds?|rooms?|people|"
-            r"patients|percent|%|x\b|times))")
+            r"patients|x\b|times))")
 BARE_OLD_AGE = [
     re.compile(r"\b(?:he|she|they|you)(?:['’]s|['’]re|\s+(?:is|was|are|were))\s+(?:now\s+|still\s+|only\s+)?" + _OLD + _NO_UNIT, re.I),
-    re.compile(r"(?<![\w'’])((?-i:[A-Z][\w'’-]+))\s+(?:is|was)\s+(?:now\s+)?" + _OLD + _NO_UNIT),
-    re.compile(r"(?<![\w'’])(@[\w.]*\w|[\w'’-]+)\s+\(" + _OLD + r"(?=\s*(?:!+|\)|,|\s+(?:and|y|years|yrs|yo)\b))"),
-    re.compile(r"(?<![\w'’])([\w'’-]+|\)),\s+" + _OLD + r"(?=\s*[)!;—–]|,?\s*$)", re.M),
+    re.compile(r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+))\s+(?:is|was)\s+(?:now\s+)?" + _OLD + _NO_UNIT),
+    re.compile(r"(?<![\w'’])(?P<who>@[\w.]*\w|[\w'’-]+)\s+\(" + _OLD + r"(?=\s*(?:!+|\)|,|\s+(?:and|y|years|yrs|yo)\b))"),
+    re.compile(r"(?<![\w'’])(?P<who>[\w'’-]+|\)),\s+" + _OLD + r"(?=\s*[)!;—–]|,?\s*$)", re.M),
 ]
 
 
 SPELLED_AGE = re.compile(r"\b((?:ninety|(?:one|a)\s+hundred)(?:[\s-]+(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine))?)"
                          r"(?:[\s-]+years?(?:[\s-]+old)?|(?:st|nd|rd|th)?\s+birthday)", re.I)
-
-
-def _is_name(word: str) -> bool:
-    from ..lexicon import is_common_word, is_first_name, is_surname
-
-    w = word.strip("'’-")
-    return (is_first_name(w) or is_surname(w)) and not is_common_word(w)
 
 
 class AgeDetector(RegexDetector):
@@ -201,13 +195,13 @@ class AgeDetector(RegexDetector):
             n = spelled_number(m.group(1))
             if n is not None:
                 out.append(span("AGE", m, a.text, 0.7, self.name, "age in words", age=n, over_89=n >= 90))
-        for i, rx in enumerate(BARE_OLD_AGE):
+        for rx in BARE_OLD_AGE:
             for m in rx.finditer(a.text):
-                g = m.lastindex  # the number is the last group
-                if i and m.group(1)[0] not in "@)" and not _is_name(m.group(1)):
+                who = m.groupdict().get("who")
+                if who and who[0] not in "@)" and not is_name_word(who.strip("'’-")):
                     continue
-                sp = span("AGE", (m.start(g), m.end(g)), a.text, 0.6, self.name, "a number beside a person that may be an age over 89",
-                          age=int(m.group(g)), over_89=True, bare=True)
+                sp = span("AGE", m.span("n"), a.text, 0.6, self.name, "a number beside a person that may be an age over 89",
+                          age=int(m.group("n")), over_89=True, bare=True)
                 if not any(o.overlaps(sp) for o in out):
                     out.append(sp)
         for rx, kind in self._rx:

@@ -191,8 +191,9 @@ def _known_name(text: str) -> bool:
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
     """The learned judgment's conditions: `care` (the post tells of an identifiable person's care), `care_near`
     (the span's sentence and its neighbours do), `tied: low|medium|high` (the span model ties this candidate to
-    the patient with at least that confidence), `untied: low|medium|high` (with less than that), `alone: true` (the post has no identifier candidate of another kind, and no clause tied at medium), `language:
-    trained|untrained` (the post is, or is not, in a language the judgment was trained on). Without a
+    the patient with at least that confidence), `untied: low|medium|high` (with less than that), `alone: true` (the
+    post has no identifier candidate of another kind, and no clause tied at medium), `language: trained|untrained`
+    (the post is, or is not, in a language the judgment was trained on). Without a
     judgment, or in a language it was not trained on, none of the others holds."""
     j = ctx.judgment
     if j is None:
@@ -438,12 +439,12 @@ def _reply(rule: Rule, ctx: Context) -> list[Verdict]:
     a, post = ctx.a, ctx.post
     if ctx.field != "text":
         return []
-    from ..detectors.quasi import HANDLE  # the handle detector's own pattern: the same span as its candidate
-
     addressed: list[Span] = []
-    lead = HANDLE.match(a.text, len(a.text) - len(a.text.lstrip()))
-    if lead and len(lead.group(0)) >= 3:
-        addressed.append(Span("HANDLE", lead.start(), lead.end(), lead.group(0), 0.9, "reply", "handle the reply is addressed to"))
+    # the handle the reply opens with: the handle detector's candidate there (dots and all, judged like any other)
+    opening = len(a.text) - len(a.text.lstrip())
+    lead = next((sp for sp in ctx.spans if sp.entity == "HANDLE" and sp.start == opening), None)
+    if lead is not None:
+        addressed.append(dataclasses.replace(lead, detector="reply", explanation="handle the reply is addressed to"))
     author = (post.reply_to_author or "").strip()
     if author:
         first = author.lstrip("@").split()[0] if not author.startswith("@") else None
