@@ -22,6 +22,11 @@ def spans(scanner, text, entity=None):
     # a fraction of a quantity or one end of a range is no date; a month/day beside them still is
     ("gave 1/2 amp D50, then D5 1/2 NS at 75, crackles 1/2 way up, CI 3-5/2-4, a 1/2 in. cut; seen 1/9 in clinic", ["1/9"]),
     ("cefepime 8/2 - 8/10, then 9/1-9/4; last drink 10/18, usual 1/2 bottle", ["8/2", "8/10", "9/1", "9/4", "10/18"]),
+    # clinical notation written like a month/day: ventilator settings, pain scores, fractions of a field or rate
+    ("weaned to CPAP 5/5 40%, then psv 12/5; IMV 10/5 peep; vent 8/4/40%", []),
+    ("c/o CP, 6/10, then 3/10 incisional pain; rates it 7/10", []),
+    ("rales 1/3 up on the R, crackles 1/4-1/2 up, gave 1/2 of the dose, feeds at 1/2 rate", []),
+    ("pain began 9/10 with chest pressure; seen 2/3 for follow-up, PT on 4/6", ["9/10", "2/3", "4/6"]),
     # an ordinal that counts floors, rounds or grades is no day of the month
     ("moved up to the unit on the 6th floor by the 3rd round; home on the 14th", ["on the 14th"]),
 ])
@@ -50,6 +55,7 @@ def test_ages(scanner, text, expected):
     ("hi @birdwatcher.bsky.social!", ["@birdwatcher.bsky.social"]),
     # an e-mail, a web domain after an @, a time and a link path are no handles
     ("write to help@clinic.example or @riverview.org, see @riverview.org/help at @5pm", []),
+    ("meds due @10PM and @6Am; ask @Ama_Nyarko", ["@Ama_Nyarko"]),
 ])
 def test_handles(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "HANDLE")] == expected
@@ -233,3 +239,25 @@ def test_identifiers_before_a_particle_or_in_plural(scanner, text, entity, expec
 ])
 def test_links_with_uncommon_top_level_domains(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "URL")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a number after an abbreviation or in the plural of a decade is a value, no room
+    ("BP in 90's, HR IN 110S, TVS from 450 on days", []),
+    ("Kowalczyk in 412 and the man in 7B, WOJCIECH IN 309", ["412", "7B", "309"]),
+])
+def test_numbers_after_a_person_are_rooms_not_values(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "ROOM")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # titles in the capitals or the sentence ends of nursing notes: mental status, "left", "very little."
+    ("NEURO: MS waxing, MS CLEARS by noon. LT AKA healing. MOVES VERY LITTLE. \nPT RESTS", []),
+    ("Ms. Obuya is 61. MS. TRAN to OR. MRS KOWALSKI home. LT. BRANDT (ret.) visited", ["Ms. Obuya", "MS. TRAN", "MRS KOWALSKI", "LT. BRANDT"]),
+    # a family word and the word after it in capitals: a name only when the lexicon knows it; no name across a line
+    ("SOCIAL: WIFE NOTIFIED, DAUGHTER CALLED. SON GREGORY AT BEDSIDE. son-in-law here. Sat with mom\nGU: foley", ["GREGORY"]),
+    # a note laid out under headings: a heading word is no person, a first name is
+    ("Resp: LS clear\nEndo: FS 140\nMisc: OOB to chair\nSocial: husband Tomasz in", ["Tomasz"]),
+])
+def test_names_in_nursing_note_writing(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "PERSON")] == expected

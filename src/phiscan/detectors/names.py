@@ -24,6 +24,9 @@ ROLE_TITLES = (
     r"Mayor|Senator|Governor|Judge|Councilman|Councilwoman|Commissioner|Professor|Pvt|Cpl|Major|Colonel|Gen"
 )
 
+# titles written with a period after them ("Mr.", "Lt."); after any other title a period ends the sentence
+ABBREVIATED_TITLES = {"mr", "mrs", "ms", "mx", "dr", "prof", "capt", "sgt", "lt", "rev", "pvt", "cpl", "gen", "col", "maj", "sr", "sra", "st"}
+
 LEAD_STRIP = re.compile(r"(?i)"
     r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
     r"Shout|Rest|Easy|RIP|Sending|Love|Go|Let's|Our|My|The|This|That|Today|Tonight|Yes|No|Oh|Ok|Okay|Wow|Omg|Lol|"
@@ -43,7 +46,7 @@ PATIENT_PATTERN_UPPER = re.compile(
     r"\b(?:MY|OUR|THE|THIS)\s+(?:\p{Lu}{3,}\s+)?(?:" + CARE_PERSON_WORDS.upper() + r")S?,?\s+(\p{Lu}[\p{Lu}'’-]+)(?![\p{L}\p{M}])"
 )
 TITLE_PATTERN = re.compile(
-    r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")\.?\s+"
+    r"(?<![\w@#])(?P<title>" + PERSON_TITLES + r"|" + STAFF_TITLES + r"|" + ROLE_TITLES + r")(?P<dot>\.?)[^\S\n]+"
     r"(?P<name>(?:\p{Lu}\.\s?)?(?:" + ANY_TOKEN + r"|\p{Lu}\.?(?=[\s,;:)?]|$))(?:[ -]" + NAME_TOKEN + r"){0,2})",
     re.I,
 )
@@ -107,10 +110,10 @@ ROOM_THEN_NAME = re.compile(r"\b(?:rm|room|bed|bay)\s*\d{1,4}\p{Lu}?\s*[-–|:]\
 
 KIN_WORD = (
     r"(?:(?:little|older|oldest|younger|youngest|big|baby|twin|late|ex-?|step|step-|grand|great[- ]grand)\s?)?"
-    r"(?:daughters?|dtrs?|sons?|wife|husband|hus|spouse|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sisters?|sis|"
+    r"(?:son-in-law|daughter-in-law|in-law|daughters?|dtrs?|sons?|wife|husband|hus|spouse|partner|fianc[eé]e?|mom|mother|mum|mama|dad|father|papa|sisters?|sis|"
     r"brothers?|bro|grandsons?|granddaughters?|grand\s+daughters?|grandaughters?|grandma|grandpa|grandmother|grandfather|niece|"
     r"nephew|aunt|uncle|cousin|boyfriend|girlfriend|kid|child|baby|twins?|proxy|hcp|health\s+care\s+proxy|friend|neighbou?r|"
-    r"in-law|son-in-law|daughter-in-law|significant\s+other|s/o)(?![\p{Ll}\p{M}])"
+    r"significant\s+other|s/o(?!\s*:))(?![\p{Ll}\p{M}])"  # "S/O:" heads a note's subjective/objective part
 )
 # "his daughter Ottilie", "DAUGHTER VERONICA", "son bill", "Husband Rich Martino", "Sons Smokey, Morris and Roger"
 _KIN_ONLY = re.compile(r"^" + KIN_WORD + r"$", re.I)
@@ -123,8 +126,8 @@ def is_kin_word(word: str) -> bool:
 
 
 KIN_PATTERN = re.compile(
-    r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"\s*(?:[,:\-–]+\s*|\s+(?:is|named|called)\s+)?"
-    r"((?:\p{L}[\p{Ll}\p{M}'’-]+|[\p{Lu}'’-]{2,})(?:\s+(?:\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,}))?)",
+    r"\b(?:(?:his|her|their|my|your|the|pt's|pt|patient's|pts)\s+)?" + KIN_WORD + r"[^\S\n]*(?:[,:\-–]+[^\S\n]*|[^\S\n]+(?:is|named|called)[^\S\n]+)?"
+    r"((?:\p{L}[\p{Ll}\p{M}'’-]+|[\p{Lu}'’-]{2,})(?:[^\S\n]+(?:\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,}))?)",
     re.I,
 )
 NAME_LIST_TAIL = re.compile(r"\s*(?:,|and|&)\s*(\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{2,})")
@@ -179,8 +182,10 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
     """A word after 'son', 'DAUGHTER', 'wife' is a name when it looks like one and is not a function word."""
     w = word.strip("'’.,-")
     lw = w.lower()
-    if len(w) < 2 or lw in _KIN_STOP or not w.replace("-", "").replace("'", "").isalpha():
+    if len(w) < 2 or lw in _KIN_STOP or "--" in w or not w.replace("-", "").replace("'", "").isalpha():
         return False
+    if w.isupper() and not (is_first_name(lw) or is_surname(lw)):
+        return False  # "HUSBAND NOTIFIED", "DAUGHTER CALLED": in capitals only the lexicon tells a name from a word
     if lw in NOT_NAMES and not (w[:1].isupper() and w[1:].islower() and is_first_name(lw)):
         return False  # "ED" is a department, "Ed" a son
     if second and not w[:1].isupper():
@@ -243,6 +248,12 @@ class NameDetector:
                 keep.append(w)
             if not keep:
                 continue
+            if m.group("dot") and title.lower() not in ABBREVIATED_TITLES:
+                continue  # "very little. Pt": a sentence ends there
+            first = keep[0].strip("'’.-")
+            if (len(title) > 1 and title.isupper() and title.lower() not in ("mr", "mrs", "miss", "dr") and not first.istitle()
+                    and not (first.isupper() and (is_first_name(first) or is_surname(first) or re.fullmatch(r"\p{Lu}\.", keep[0])))):
+                continue  # "MS waxing", "LT BKA", "LITTLE OOZING": capitals written as notes write them, no name
             if not title[:1].isupper() and not keep[0][:1].isupper() and title.lower() not in ("mr", "mrs", "ms", "miss"):
                 continue  # "big deal", "little guy": lowercase kinship words need a capital name
             if title.lower() in ("big", "little", "lil", "sister", "brother", "father", "mother", "baby", "don") and not keep[0][:1].isupper():
@@ -489,7 +500,19 @@ class NameDetector:
 
         # eponyms ("Marfan syndrome", "Chaddock reflex") and big cities are not people
         out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
+        # a text laid out under headings ("Resp:", "ENDO:", "Misc:" starting three lines or more, as notes are): a single
+        # word heading a line is one of them, no person, unless it is a first name (a transcript's "Mateo: ...")
+        if len(HEADING.findall(t)) >= 3:
+            out = [s for s in out if s.entity != "PERSON" or " " in s.text.strip() or not HEADING.match(t, _line_start(t, s.start))
+                   or HEADING.match(t, _line_start(t, s.start)).end("word") != s.end or is_first_name(s.text.strip())]
         return sorted(out, key=lambda s: s.start)
+
+
+HEADING = re.compile(r"^[^\S\n]*(?P<word>\p{L}[\p{L}/&-]{1,15})[^\S\n]*:", re.M)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 def join_adjacent_names(spans: list[Span], text: str) -> list[Span]:

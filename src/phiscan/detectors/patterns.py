@@ -90,6 +90,29 @@ _FRACTION_AFTER = re.compile(r"\s*(?:-\s*\d+(?![\d/])|in\.|(?:amps?|ns|tabs?|tab
                              r"cans?|inch(?:es)?|miles?|oz|ml|cc|lbs?|hours?|hrs?|teaspoons?|tsp|tbsp|mg|units?|of\s+(?:a|an|the|his|her|my))\b)", I)
 _FRACTION_BEFORE = re.compile(r"(?:(?<![/\d])\d+-|\b(?:d5|d10|d5w)\s*)$", I)
 _NUMERIC_NO_YEAR = re.compile(r"\d{1,2}/\d{1,2}")
+# clinical notation written like a date: ventilator settings ("PS 10/5", "cpap+ps 5/5 40%", "IMV 10/5 peep",
+# "10/5/50%"), pain scores ("8/10 pain", "c/o CP, 5/10", "3/10 incisional pain") and fractions of a field or a rate
+# ("rales 1/3 up", "1/2 of D50", "TF at 1/2 rate", "crackles 1/3-1/2 up")
+_VENT_BEFORE = re.compile(r"\b(?:ps|psv|ips|cpap|bipap|bpap|peep|imv|simv|prvc|aprv|ac)\s*[+:]?\s*$", I)
+_VENT_AFTER = re.compile(r"\s*(?:,\s*)?(?:\d{1,3}\s*%|%|peep\b|fio2\b|ips\b|ps\b)", I)
+_PAIN_BEFORE = re.compile(r"(?:\b(?:pain|cp)(?:\s+(?:score|scale|level))?\s*(?:is|of|at|was|=|:|-)?|\bc/o\s+\w+\W{1,3}|"
+                          r"\brat(?:ed|es|ing)(?:\s+(?:it|his\s+pain|her\s+pain))?(?:\s+(?:at|as))?)\s*$", I)
+_PAIN_AFTER = re.compile(r"\s*(?:\w+\s+)?(?:pain|cp)\b|\s*(?:on\s+(?:the|a)\s+)?(?:pain\s+)?scale\b", I)
+_PART_AFTER = re.compile(r"\s*(?:up|of|rate|full|bilat\w*)\b|-\s*\d/\d\b", I)
+
+
+def clinical_notation(text: str, start: int, end: int) -> bool:
+    """Whether the month/day at text[start:end] is a setting, a score or a fraction of clinical notation."""
+    got = text[start:end]
+    before = text[max(0, start - 24):start]
+    if _VENT_BEFORE.search(before) or _VENT_AFTER.match(text, end):
+        return True
+    if not _NUMERIC_NO_YEAR.fullmatch(got):
+        return False
+    n, d = (int(x) for x in got.split("/"))
+    if d == 10 and n <= 10 and (_PAIN_AFTER.match(text, end) or _PAIN_BEFORE.search(before)):
+        return True
+    return n < d <= 8 and bool(_PART_AFTER.match(text, end))
 
 DOB_CONTEXT = re.compile(r"\b(?:DOB|D\.O\.B\.?|born|birth(?:day|date)?|b\.)\s*[:#]?\s*$", I)
 
@@ -115,6 +138,8 @@ class DateDetector(RegexDetector):
                 before = a.text[max(0, m.start() - 12): m.start()]
                 if kind == "numeric" and _NUMERIC_NO_YEAR.fullmatch(m.group(0)) and (
                         _FRACTION_AFTER.match(a.text, m.end()) or _FRACTION_BEFORE.search(before)):
+                    continue
+                if kind == "numeric" and clinical_notation(a.text, m.start(), m.end()):
                     continue
                 attrs = {"kind": kind, "relative": False, "exact": kind not in ("weekday", "month", "ordinal_day", "month_year")}
                 if DOB_CONTEXT.search(before):
@@ -227,7 +252,7 @@ ROOM_WORD = r"(?:" + alternation(w for ws in ROOM_WORDS.values() for w in ws if 
 PERSON_IN_NUMBER = re.compile(
     r"(?:\b(?:guy|man|woman|lady|gal|girl|boy|kid|kiddo|baby|babe|mom|dad|mother|father|grandma|grandpa|granny|patient|pt|"
     r"gentleman|gent|fella|dude|sir|ma'am|miss|mister|mama|papa|auntie|uncle|husband|wife|son|daughter|twins?|one)|"
-    r"(?<![\w'’])(?-i:[A-Z][\w'’-]+))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?((?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w)"
+    r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+)))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?((?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w|['’]?s\b)(?<!0[sS])"
     r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|years?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml))", re.I)
 # a track-board or board slot: "T4", "H2" written as a location ("in T4", "T4:", "| T4 |")
 SLOT = re.compile(r"(?:(?<=\bin\s)|(?<=\|\s)|(?<=^)|(?<=\n)|(?<=\[))(?-i:[A-Z]{1,2}\d{1,2})(?=\s*[:|–-]|\s+(?-i:[A-Z]{2,}|[A-Z][a-z]))", re.M)
@@ -257,9 +282,12 @@ class RoomDetector(RegexDetector):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
         for m in self._bare.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
-        for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", 1),
+        for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", 2),
                                             (SLOT, 0.4, "a board slot ('T4')", "slot", 0)):
             for m in rx.finditer(a.text):
+                who = m.groupdict().get("who")
+                if who and who.isupper() and not is_name_word(who):  # "BP in 80", "VTS from 600": an abbreviation, no person
+                    continue
                 sp = span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind)
                 if not any(o.overlaps(sp) for o in out):
                     out.append(sp)

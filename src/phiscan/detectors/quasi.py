@@ -132,7 +132,7 @@ class DescriptionDetector:
 
 
 # a handle may hold dots inside it (Instagram and TikTok "@mo.abdi.k", Bluesky "@name.bsky.social"), never at its end
-HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w@/]|\.\w)")
+HANDLE = re.compile(r"(?<![\w@./])@(?!\d+(?i:[a-z]{1,3})?\b)([A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w@/]|\.\w)")
 # a dotted "handle" that ends in a web domain is a site or an e-mail domain written after an @ ("@riverbend.org")
 _WEB_ENDING = re.compile(r"\.(?:com|org|net|edu|gov|mil|int|io|co|us|uk|ca|info|biz|example|test|invalid|localhost)$", re.I)
 
