@@ -104,7 +104,7 @@ def test_github_annotations(tmp_path, monkeypatch):
         '::An inline suppression must name the rule it accepts and say why; this one suppresses nothing: "p******* i*************" (in text)',
         f"::warning file=queue/{SPROUT},line=4,title=PHI105 patient-room"
         '::A room, bed or bay number that locates a patient: "b** 1**" (in text)',
-        "phiscan: 8 posts scanned, 4 open findings (4 at or above medium), 1 suppressed, 0 baselined, 0 read errors, 0 warnings; "
+        "phiscan: 8 posts scanned, 4 open findings (4 at or above medium), 2 suppressed, 0 baselined, 0 read errors, 0 warnings; "
         "files: 6 scanned, 0 skipped, 0 unreadable",
     ]
 
@@ -198,7 +198,7 @@ def test_pre_commit_hook_blocks_staged_phi_and_passes_clean_posts(tmp_path):
     mrn = position(QUEUE / STEP_DOWN, "00771423")
     assert f"queue/{STEP_DOWN}:{mrn[0]}:{mrn[1]}" in blocked.stdout and "PHI106" in blocked.stdout
     assert "00771423" not in blocked.stdout and "0*******" in blocked.stdout  # the hook masks evidence
-    assert "8 posts scanned, 4 findings (4 at or above medium), 1 suppressed, 0 baselined" in blocked.stdout
+    assert "8 posts scanned, 4 findings (4 at or above medium), 2 suppressed, 0 baselined" in blocked.stdout
 
 
 @needs_git
@@ -211,7 +211,7 @@ def test_pre_commit_hook_honours_the_project_baseline(tmp_path):
     result = _run_hook(repo)
     # everything baselined but the suppression without a reason (PHI901), which no baseline accepts
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 finding (1 at or above medium), 1 suppressed, 3 baselined" in result.stdout
+    assert "1 finding (1 at or above medium), 2 suppressed, 3 baselined" in result.stdout
     assert "PHI901 suppression-without-reason" in result.stdout
 
 
@@ -258,7 +258,7 @@ def test_action_scan_and_gate_steps_run(tmp_path):
     outputs = dict(line.split("=", 1) for line in out.read_text(encoding="utf-8").splitlines())
     assert outputs == {"exit-code": "1", "sarif-file": "phiscan.sarif"}
     sarif = json.loads((workspace / "phiscan.sarif").read_text(encoding="utf-8"))
-    assert sorted(r["ruleId"] for r in sarif["runs"][0]["results"]) == ["PHI101", "PHI105", "PHI105", "PHI106", "PHI901"]
+    assert sorted(r["ruleId"] for r in sarif["runs"][0]["results"]) == ["PHI101", "PHI105", "PHI105", "PHI106", "PHI120", "PHI901"]
     assert "00771423" not in json.dumps(sarif)
 
     for code, want in (("0", 0), ("1", 1), ("2", 2), ("", 2)):

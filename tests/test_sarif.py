@@ -106,11 +106,13 @@ def test_results_rule_ids_levels_and_exact_locations(queue_sarif):
     mrn = position(QUEUE / STEP_DOWN, "00771423")
     directive = position(QUEUE / STEP_DOWN, "phiscan: ignore[PHI106]")
     name = position(QUEUE / STORY, "Marisol Quintanilla-Reyes")
+    story = position(QUEUE / STORY, "is heading home from our burn unit")
     want = sorted([
         ("PHI105", "warning", f"{Q}/{UNIT_PHOTO}", *photo, False),  # alt: a plain scalar, so the exact column
         ("PHI106", "error", f"{Q}/{STEP_DOWN}", *mrn, False),
         ("PHI901", "warning", f"{Q}/{STEP_DOWN}", *directive, False),
         ("PHI101", "error", f"{Q}/{STORY}", *name, True),  # suppressed: reported with its suppression
+        ("PHI120", "note", f"{Q}/{STORY}", *story, True),  # the story's detail goes with the consented name
         ("PHI105", "warning", f"{Q}/{SPROUT}", 4, None, None, False),  # a CSV record: its line
     ])
     assert got == want
@@ -133,7 +135,7 @@ def test_rule_index_fingerprints_and_suppression(queue_sarif, queue_json):
         "justification": "photo and story consent signed 2025-05-28, form CF-3381 on file with Patient Relations",
     }]
     summary = run_["properties"]["summary"]
-    assert summary["byStatus"] == {"open": 4, "authorized": 0, "suppressed": 1, "baselined": 0}
+    assert summary["byStatus"] == {"open": 4, "authorized": 0, "suppressed": 2, "baselined": 0}
     assert summary["failing"] == 4 and summary["postsScanned"] == 8
     assert run_["invocations"] == [{"executionSuccessful": True}]
     assert run_["columnKind"] == "unicodeCodePoints"

@@ -93,10 +93,13 @@ def test_demo_queue_counts_suppressed_and_lists_them(tmp_path, monkeypatch):
     copy_queue(tmp_path)
     code, doc = scan_json("queue")
     assert code == 1
-    assert doc["summary"]["by_status"] == {"open": 4, "authorized": 0, "suppressed": 1, "baselined": 0}
-    assert doc["summary"]["suppressed"] == 1 and doc["summary"]["failing"] == 4
-    (s,) = doc["suppressed"]
+    assert doc["summary"]["by_status"] == {"open": 4, "authorized": 0, "suppressed": 2, "baselined": 0}
+    assert doc["summary"]["suppressed"] == 2 and doc["summary"]["failing"] == 4
+    s, detail = doc["suppressed"]
     assert (s["rule"], s["status"], s["justification"], s["source"]) == ("PHI101", "suppressed", REASON, f"queue/{STORY}")
+    # the clause note of the consented story (PHI120, low) goes with the name it is a detail of, with the same reason
+    assert (detail["rule"], detail["severity"], detail["status"], detail["justification"]) == ("PHI120", "low", "suppressed", REASON)
+    assert (detail["line"], detail["column"]) == position(QUEUE / STORY, "is heading home from our burn unit")[:2]
     assert (s["line"], s["column"]) == position(QUEUE / STORY, "Marisol Quintanilla-Reyes")[:2]
     bad = [f for f in doc["findings"] if f["rule"] == "PHI901"]
     assert [(f["source"], f["line"], f["column"], f["end_column"]) for f in bad] == [
@@ -104,7 +107,7 @@ def test_demo_queue_counts_suppressed_and_lists_them(tmp_path, monkeypatch):
 
     text = run("scan", "queue").stdout
     assert f"suppressed PHI101 patient-name  queue/{STORY}:7  reason: {REASON}" in text
-    assert "4 findings (4 at or above medium), 1 suppressed, 0 baselined" in text
+    assert "4 findings (4 at or above medium), 2 suppressed, 0 baselined" in text
     assert "Quintanilla" not in text.split("suppressed PHI101")[1]  # the suppressed list shows no evidence
 
 
@@ -113,12 +116,12 @@ def test_a_post_whose_only_finding_is_suppressed_passes(tmp_path, monkeypatch):
     copy_queue(tmp_path)
     r = run("scan", f"queue/{STORY}", "--format", "github")
     assert r.exit_code == 0
-    assert r.stdout == ("phiscan: 1 post scanned, 0 open findings (0 at or above medium), 1 suppressed, 0 baselined, 0 read errors, "
+    assert r.stdout == ("phiscan: 1 post scanned, 0 open findings (0 at or above medium), 2 suppressed, 0 baselined, 0 read errors, "
                         "0 warnings; files: 1 scanned, 0 skipped, 0 unreadable\n")
     # remove the reason: the finding is open again, and the bare directive is reported too
     post = tmp_path / "queue" / STORY
     post.write_text(post.read_text(encoding="utf-8").replace(REASON, ""), encoding="utf-8")
     code, doc = scan_json(f"queue/{STORY}")
     assert code == 1
-    assert sorted((f["rule"], f["status"]) for f in doc["findings"]) == [("PHI101", "open"), ("PHI901", "open")]
+    assert sorted((f["rule"], f["status"]) for f in doc["findings"]) == [("PHI101", "open"), ("PHI120", "open"), ("PHI901", "open")]
     assert json.dumps(doc["suppressed"]) == "[]"

@@ -257,6 +257,14 @@ class Scanner:
                     reasons.setdefault(code, d.reason)
         out = [replace(f, status="suppressed", justification=reasons[f.rule]) if f.rule in reasons and f.status == "open" else f
                for f in findings]
+        # a clause note (low) says a detail may add to who the patient is; when every finding that points at a person
+        # in the text is suppressed (a consent on file for the story), the details of that story go with them
+        for fld in {f.field for f in out if f.entity == "DESCRIPTION" and f.status == "open"}:
+            pointing = [f for f in out if f.field == fld and f.severity >= Severity.MEDIUM and f.rule != SUPPRESSION_RULE]
+            if pointing and all(f.status == "suppressed" for f in pointing):
+                why = pointing[0].justification
+                out = [replace(f, status="suppressed", justification=why) if f.field == fld and f.entity == "DESCRIPTION"
+                       and f.status == "open" and f.severity < Severity.MEDIUM else f for f in out]
         rule = self.rules.by_code.get(SUPPRESSION_RULE)
         if rule is None or rule.severity < Severity.parse(self.config.min_severity):
             return out

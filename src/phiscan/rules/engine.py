@@ -168,6 +168,8 @@ def check(cond: dict | None, sp: Span, ctx: Context) -> bool:
             return False
         if key == "known_name" and _known_name(sp.text) != val:
             return False
+        if key == "min_words" and len(_NAME_WORD.findall(sp.text)) < val:
+            return False
         if key == "any" and not any(check(c, sp, ctx) for c in val):
             return False
     return True

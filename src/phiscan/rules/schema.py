@@ -19,6 +19,8 @@ CONDITION = {
         "reply_author": {"type": "boolean"},
         # every capitalized word of the span is a first name or surname of the name lexicon
         "known_name": {"type": "boolean"},
+        # the span holds at least this many words ("on the" between two identifiers is no description)
+        "min_words": {"type": "integer", "minimum": 1},
         # the learned judgment (phiscan.classify)
         "care": {"type": "boolean"},
         "care_near": {"type": "boolean"},
