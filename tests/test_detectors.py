@@ -258,6 +258,8 @@ def test_numbers_after_a_person_are_rooms_not_values(scanner, text, expected):
     ("SOCIAL: WIFE NOTIFIED, DAUGHTER CALLED. SON GREGORY AT BEDSIDE. son-in-law here. Sat with mom\nGU: foley", ["GREGORY"]),
     # a note laid out under headings: a heading word is no person, a first name is
     ("Resp: LS clear\nEndo: FS 140\nMisc: OOB to chair\nSocial: husband Tomasz in", ["Tomasz"]),
+    # a two-letter word in capitals or lowercase after "per" or before "called" is an abbreviation (house officer)
+    ("K repleted per ho, HO called at 0300 and aware; Jo called back, spoke with Bo", ["Jo", "Bo"]),
 ])
 def test_names_in_nursing_note_writing(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "PERSON")] == expected

@@ -376,10 +376,12 @@ class NameDetector:
         for m in WITH_NAME.finditer(t):
             w = m.group(1)
             if (is_first_name(w) and not is_common_word(w, 5.2) and w.lower() not in NOT_NAMES and w.lower() not in _KIN_STOP
-                    and not (w.isupper() and len(w) <= 3)):  # "per HO", "with MD": an abbreviation, not a name
+                    and not (w.isupper() and len(w) <= 3) and not (len(w) <= 2 and not w.istitle())):  # "per HO", "with MD", "per ho": an abbreviation
                 add(span("PERSON", m, t, 0.6, self.name, "first name after 'spoke with', 'per'", group=1, pattern="relative"))
         for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
             w = m.group(1)
+            if len(w) <= 2 and not w.istitle():
+                continue  # "HO called", "ho aware": a two-letter name is written "Jo", "Bo"; in capitals or lowercase, an abbreviation
             if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not is_kin_word(w) and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
                 s0 = a.sentence(m.start(1))[0]
                 if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 5.2 if w.isupper() else 4.5):
