@@ -245,6 +245,8 @@ def test_links_with_uncommon_top_level_domains(scanner, text, expected):
     # a number after an abbreviation or in the plural of a decade is a value, no room
     ("BP in 90's, HR IN 110S, TVS from 450 on days", []),
     ("Kowalczyk in 412 and the man in 7B, WOJCIECH IN 309", ["412", "7B", "309"]),
+    # a name in capitals is a person however common a word it also is
+    ("DAVID IN 214 AND HOPE IN 9", ["214", "9"]),
 ])
 def test_numbers_after_a_person_are_rooms_not_values(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "ROOM")] == expected

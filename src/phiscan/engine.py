@@ -259,12 +259,13 @@ class Scanner:
                for f in findings]
         # a clause note (low) says a detail may add to who the patient is; when every finding that points at a person
         # in the text is suppressed (a consent on file for the story), the details of that story go with them
-        for fld in {f.field for f in out if f.entity == "DESCRIPTION" and f.status == "open"}:
-            pointing = [f for f in out if f.field == fld and f.severity >= Severity.MEDIUM and f.rule != SUPPRESSION_RULE]
-            if pointing and all(f.status == "suppressed" for f in pointing):
-                why = pointing[0].justification
-                out = [replace(f, status="suppressed", justification=why) if f.field == fld and f.entity == "DESCRIPTION"
-                       and f.status == "open" and f.severity < Severity.MEDIUM else f for f in out]
+        pointing: dict[str, list[Finding]] = {}
+        for f in out:
+            if f.severity >= Severity.MEDIUM:
+                pointing.setdefault(f.field, []).append(f)
+        consented = {fld: fs[0].justification for fld, fs in pointing.items() if all(f.status == "suppressed" for f in fs)}
+        out = [replace(f, status="suppressed", justification=consented[f.field]) if f.field in consented and f.entity == "DESCRIPTION"
+               and f.status == "open" and f.severity < Severity.MEDIUM else f for f in out]
         rule = self.rules.by_code.get(SUPPRESSION_RULE)
         if rule is None or rule.severity < Severity.parse(self.config.min_severity):
             return out

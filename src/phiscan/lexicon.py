@@ -167,10 +167,15 @@ BIG_PLACES = frozenset(
 
 
 
+def in_name_lexicon(word: str) -> bool:
+    """A first name or a surname of the lexicon, however common a word it also is ("David", "Helen", "Will")."""
+    return is_first_name(word) or is_surname(word)
+
+
 def is_name_word(word: str, common: float = 4.2) -> bool:
     """A first name or surname of the lexicon that is not also a common word at this frequency ("Ezekiel", not
     "Hope" or "Will")."""
-    return (is_first_name(word) or is_surname(word)) and not is_common_word(word, common)
+    return in_name_lexicon(word) and not is_common_word(word, common)
 
 def is_big_place(text: str) -> bool:
     t = re.sub(r"\s+", " ", text.strip().lower())
@@ -188,4 +193,4 @@ DRUG_LIKE = re.compile(
 
 def is_drug_like(word: str) -> bool:
     w = word.strip("'’.,")
-    return len(w) >= 6 and bool(DRUG_LIKE.search(w)) and not (is_first_name(w) or is_surname(w))
+    return len(w) >= 6 and bool(DRUG_LIKE.search(w)) and not in_name_lexicon(w)

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import regex as re  # Unicode letter classes (\p{Lu}, \p{Ll}): 'Đức', 'Wróbel', 'Łukasz' are names too
 
-from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, is_big_place, is_common_word, is_first_name, is_name_word, is_surname, zipf
+from ..lexicon import is_drug_like, EPONYM_HEAD, NOT_NAMES, in_name_lexicon, is_big_place, is_common_word, is_first_name, is_name_word, is_surname, zipf
 from ..model import Span
 from ..nlp import Analysis
 from .base import span
@@ -25,7 +25,12 @@ ROLE_TITLES = (
 )
 
 # titles written with a period after them ("Mr.", "Lt."); after any other title a period ends the sentence
-ABBREVIATED_TITLES = {"mr", "mrs", "ms", "mx", "dr", "prof", "capt", "sgt", "lt", "rev", "pvt", "cpl", "gen", "col", "maj", "sr", "sra", "st"}
+ABBREVIATED_TITLES = {"mr", "mrs", "ms", "mx", "dr", "prof", "capt", "sgt", "lt", "rev", "pvt", "cpl", "gen"}
+# titles that a lowercase name may follow ("mr nicholson"); other lowercase titles need a capital name ("little guy")
+PLAIN_TITLES = ("mr", "mrs", "ms", "miss")
+# titles that are no word of a note's shorthand: after them, in capitals, any capital word is a name ("MRS BRUCER");
+# "MS" is also mental status, "LT" left, "LITTLE" a word
+CAPITAL_TITLES = ("mr", "mrs", "miss", "dr")
 
 LEAD_STRIP = re.compile(r"(?i)"
     r"^(?:(?:Meet|Welcome|Congrats|Congratulations|Thank|Thanks|Happy|Dear|Hi|Hey|Hello|Ring|Proud|Please|Pic|Shoutout|"
@@ -184,7 +189,7 @@ def _kin_name_ok(word: str, second: bool = False) -> bool:
     lw = w.lower()
     if len(w) < 2 or lw in _KIN_STOP or "--" in w or not w.replace("-", "").replace("'", "").isalpha():
         return False
-    if w.isupper() and not (is_first_name(lw) or is_surname(lw)):
+    if w.isupper() and not in_name_lexicon(lw):
         return False  # "HUSBAND NOTIFIED", "DAUGHTER CALLED": in capitals only the lexicon tells a name from a word
     if lw in NOT_NAMES and not (w[:1].isupper() and w[1:].islower() and is_first_name(lw)):
         return False  # "ED" is a department, "Ed" a son
@@ -250,11 +255,9 @@ class NameDetector:
                 continue
             if m.group("dot") and title.lower() not in ABBREVIATED_TITLES:
                 continue  # "very little. Pt": a sentence ends there
-            first = keep[0].strip("'’.-")
-            if (len(title) > 1 and title.isupper() and title.lower() not in ("mr", "mrs", "miss", "dr") and not first.istitle()
-                    and not (first.isupper() and (is_first_name(first) or is_surname(first) or re.fullmatch(r"\p{Lu}\.", keep[0])))):
+            if len(title) > 1 and title.isupper() and title.lower() not in CAPITAL_TITLES and not _capital_name(keep[0]):
                 continue  # "MS waxing", "LT BKA", "LITTLE OOZING": capitals written as notes write them, no name
-            if not title[:1].isupper() and not keep[0][:1].isupper() and title.lower() not in ("mr", "mrs", "ms", "miss"):
+            if not title[:1].isupper() and not keep[0][:1].isupper() and title.lower() not in PLAIN_TITLES:
                 continue  # "big deal", "little guy": lowercase kinship words need a capital name
             if title.lower() in ("big", "little", "lil", "sister", "brother", "father", "mother", "baby", "don") and not keep[0][:1].isupper():
                 continue
@@ -376,12 +379,12 @@ class NameDetector:
         for m in WITH_NAME.finditer(t):
             w = m.group(1)
             if (is_first_name(w) and not is_common_word(w, 5.2) and w.lower() not in NOT_NAMES and w.lower() not in _KIN_STOP
-                    and not (w.isupper() and len(w) <= 3) and not (len(w) <= 2 and not w.istitle())):  # "per HO", "with MD", "per ho": an abbreviation
+                    and not (w.isupper() and len(w) <= 3) and not _two_letter_abbreviation(w)):  # "per HO", "with MD", "per ho"
                 add(span("PERSON", m, t, 0.6, self.name, "first name after 'spoke with', 'per'", group=1, pattern="relative"))
         for m in ACTOR.finditer(t):  # "bill called", "DAVID IS SPEAKING", "Emily reports"
             w = m.group(1)
-            if len(w) <= 2 and not w.istitle():
-                continue  # "HO called", "ho aware": a two-letter name is written "Jo", "Bo"; in capitals or lowercase, an abbreviation
+            if _two_letter_abbreviation(w):
+                continue  # "HO called", "ho aware"
             if is_first_name(w) and not is_common_word(w, 5.6) and w.lower() not in NOT_NAMES and not is_kin_word(w) and not any(o.overlaps(span("PERSON", m, t, 0, "", "", group=1)) for o in out):
                 s0 = a.sentence(m.start(1))[0]
                 if w.islower() or t[s0:m.start(1)].strip() or not is_common_word(w, 5.2 if w.isupper() else 4.5):
@@ -504,17 +507,24 @@ class NameDetector:
         out = [s for s in out if s.entity != "PERSON" or not (EPONYM_HEAD.match(t[s.end:s.end + 40]) or is_big_place(s.text))]
         # a text laid out under headings ("Resp:", "ENDO:", "Misc:" starting three lines or more, as notes are): a single
         # word heading a line is one of them, no person, unless it is a first name (a transcript's "Mateo: ...")
-        if len(HEADING.findall(t)) >= 3:
-            out = [s for s in out if s.entity != "PERSON" or " " in s.text.strip() or not HEADING.match(t, _line_start(t, s.start))
-                   or HEADING.match(t, _line_start(t, s.start)).end("word") != s.end or is_first_name(s.text.strip())]
+        headings = {m.span("word") for m in HEADING.finditer(t)}
+        if len(headings) >= 3:
+            out = [s for s in out if s.entity != "PERSON" or (s.start, s.end) not in headings or is_first_name(s.text)]
         return sorted(out, key=lambda s: s.start)
 
 
 HEADING = re.compile(r"^[^\S\n]*(?P<word>\p{L}[\p{L}/&-]{1,15})[^\S\n]*:", re.M)
 
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+def _capital_name(word: str) -> bool:
+    """A word after a title written in capitals that is a name: "Tran", "TRAN" (the lexicon knows it), "S." """
+    w = word.strip("'’.-")
+    return w.istitle() or (w.isupper() and in_name_lexicon(w)) or bool(re.fullmatch(r"\p{Lu}\.", word))
+
+
+def _two_letter_abbreviation(word: str) -> bool:
+    """A two-letter word in capitals or lowercase ("HO", "ho": the house officer); a two-letter name is written "Jo"."""
+    return len(word) <= 2 and not word.istitle()
 
 
 def join_adjacent_names(spans: list[Span], text: str) -> list[Span]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import is_name_word
+from ..lexicon import in_name_lexicon, is_name_word
 from ..model import Span
 from ..nlp import Analysis
 from .base import RegexDetector, span
@@ -101,14 +101,17 @@ _PAIN_AFTER = re.compile(r"\s*(?:\w+\s+)?(?:pain|cp)\b|\s*(?:on\s+(?:the|a)\s+)?
 _PART_AFTER = re.compile(r"\s*(?:up|of|rate|full|bilat\w*)\b|-\s*\d/\d\b", I)
 
 
-def clinical_notation(text: str, start: int, end: int) -> bool:
-    """Whether the month/day at text[start:end] is a setting, a score or a fraction of clinical notation."""
+def not_a_date(text: str, start: int, end: int) -> bool:
+    """Whether the numeric date at text[start:end] is a quantity written like one: a ventilator setting (with or
+    without a year-like third number), or, a month/day without a year, a fraction, a range end or a pain score."""
     got = text[start:end]
     before = text[max(0, start - 24):start]
     if _VENT_BEFORE.search(before) or _VENT_AFTER.match(text, end):
         return True
     if not _NUMERIC_NO_YEAR.fullmatch(got):
         return False
+    if _FRACTION_AFTER.match(text, end) or _FRACTION_BEFORE.search(text[max(0, start - 12):start]):
+        return True
     n, d = (int(x) for x in got.split("/"))
     if d == 10 and n <= 10 and (_PAIN_AFTER.match(text, end) or _PAIN_BEFORE.search(before)):
         return True
@@ -136,10 +139,7 @@ class DateDetector(RegexDetector):
                 if kind == "month_day" and re.match(r"May\s", m.group(0)) and not re.match(r"May\s+\d", m.group(0)):
                     continue
                 before = a.text[max(0, m.start() - 12): m.start()]
-                if kind == "numeric" and _NUMERIC_NO_YEAR.fullmatch(m.group(0)) and (
-                        _FRACTION_AFTER.match(a.text, m.end()) or _FRACTION_BEFORE.search(before)):
-                    continue
-                if kind == "numeric" and clinical_notation(a.text, m.start(), m.end()):
+                if kind == "numeric" and not_a_date(a.text, m.start(), m.end()):
                     continue
                 attrs = {"kind": kind, "relative": False, "exact": kind not in ("weekday", "month", "ordinal_day", "month_year")}
                 if DOB_CONTEXT.search(before):
@@ -252,7 +252,7 @@ ROOM_WORD = r"(?:" + alternation(w for ws in ROOM_WORDS.values() for w in ws if 
 PERSON_IN_NUMBER = re.compile(
     r"(?:\b(?:guy|man|woman|lady|gal|girl|boy|kid|kiddo|baby|babe|mom|dad|mother|father|grandma|grandpa|granny|patient|pt|"
     r"gentleman|gent|fella|dude|sir|ma'am|miss|mister|mama|papa|auntie|uncle|husband|wife|son|daughter|twins?|one)|"
-    r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+)))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?((?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w|['’]?s\b)(?<!0[sS])"
+    r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+)))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?(?P<n>(?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w|['’]?s\b)(?<!0[sS])"
     r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|years?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml))", re.I)
 # a track-board or board slot: "T4", "H2" written as a location ("in T4", "T4:", "| T4 |")
 SLOT = re.compile(r"(?:(?<=\bin\s)|(?<=\|\s)|(?<=^)|(?<=\n)|(?<=\[))(?-i:[A-Z]{1,2}\d{1,2})(?=\s*[:|–-]|\s+(?-i:[A-Z]{2,}|[A-Z][a-z]))", re.M)
@@ -282,11 +282,11 @@ class RoomDetector(RegexDetector):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
         for m in self._bare.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
-        for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", 2),
+        for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", "n"),
                                             (SLOT, 0.4, "a board slot ('T4')", "slot", 0)):
             for m in rx.finditer(a.text):
                 who = m.groupdict().get("who")
-                if who and who.isupper() and not is_name_word(who):  # "BP in 80", "VTS from 600": an abbreviation, no person
+                if who and who.isupper() and not in_name_lexicon(who):  # "BP in 80", "VTS from 600": an abbreviation, no person
                     continue
                 sp = span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind)
                 if not any(o.overlaps(sp) for o in out):

@@ -184,10 +184,10 @@ _NAME_PARTICLES = {"de", "del", "da", "das", "do", "dos", "van", "von", "der", "
 def _known_name(text: str) -> bool:
     """`known_name`: every word of the span (titles and particles aside) is capitalized and a first name or surname of
     the name lexicon, so it is a name in any language ("Amina Juma"), not a word a name finder guessed at ("Danke")."""
-    from ..lexicon import is_first_name, is_surname
+    from ..lexicon import in_name_lexicon
 
     words = [w for w in _NAME_WORD.findall(text) if w.lower() not in _NAME_TITLES and w.lower() not in _NAME_PARTICLES]
-    return bool(words) and all(w[0].isupper() and (is_first_name(w) or is_surname(w)) for w in words)
+    return bool(words) and all(w[0].isupper() and in_name_lexicon(w) for w in words)
 
 
 def _judged(key: str, val: Any, sp: Span, ctx: Context) -> bool:
