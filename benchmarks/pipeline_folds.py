@@ -68,8 +68,10 @@ def write_errors(path: Path, records: list[dict], preds: list[dict]) -> None:
             ps = by_id.get(r["id"], [])
             flagged = sorted({p["rule"] for p in ps if p["flag"]})
             if bool(flagged) != bool(r.get("phi")):
-                out.write(json.dumps({"id": r["id"], "phi": r.get("phi"), "flagged_by": flagged, "account": r.get("account"),
-                                      "text": r["text"], "labels": r.get("labels", [])}, ensure_ascii=False) + "\n")
+                found = [{"rule": p["rule"], "text": r["text"][p["start"]:p["end"]]} for p in ps if p["flag"]]
+                out.write(json.dumps({"id": r["id"], "phi": r.get("phi"), "flagged_by": flagged, "found": found,
+                                      "account": r.get("account"), "text": r["text"], "labels": r.get("labels", [])},
+                                     ensure_ascii=False) + "\n")
 
 
 def line(name: str, s: dict) -> str:

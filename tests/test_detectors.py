@@ -253,6 +253,27 @@ def test_numbers_after_a_person_are_rooms_not_values(scanner, text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
+    # a unit's bed without the word "bed"; not a count, a duration or a version
+    ("she moved from SICU 7 to CCU 2B, MICU 11.", ["SICU 7", "CCU 2B", "MICU 11"]),
+    ("our ICU 3 years running, NICU 24/7, ER 2.0, ED 12 beds", []),
+    # unit-and-bed codes of bed boards
+    ("EVS: 7S-21 ready, Loc: 2W-09", ["7S-21", "2W-09"]),
+    # a number that opens or closes a board's row beside a name the lexicon knows; a year or a word is no name
+    ('[photo: census "310 Haddad – CHF", "311 Brannigan"]', ["310", "311"]),
+    ("[photo: board 'J. MORALES 208 | P. NOVAK 209']", ["208", "209"]),
+    ('[photo: "Class of 2019 Smith", "Game 7 tonight"]', []),
+    # room words of more languages
+    ("pan Zdzisław z sali 4; signora Bruna, letto 9; Herr Lenz, Zimmer 14", ["sali 4", "letto 9", "Zimmer 14"]),
+    ("Петро, палата 6; बेड 3 पर; بالغرفة 12", ["палата 6", "बेड 3", "بالغرفة 12"]),
+    # a title or family word, lowercase or with a name, before "in" and a number; no year, no unit
+    ("mrs. adeyemi in 9, tita in 3, abuela Rosa in 15", ["9", "3", "15"]),
+    ("my son graduated in 2018, nana from 6 east", []),
+])
+def test_rooms_of_boards_units_and_languages(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "ROOM")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
     # titles in the capitals or the sentence ends of nursing notes: mental status, "left", "very little."
     ("NEURO: MS waxing, MS CLEARS by noon. LT AKA healing. MOVES VERY LITTLE. \nPT RESTS", []),
     ("Ms. Obuya is 61. MS. TRAN to OR. MRS KOWALSKI home. LT. BRANDT (ret.) visited", ["Ms. Obuya", "MS. TRAN", "MRS KOWALSKI", "LT. BRANDT"]),

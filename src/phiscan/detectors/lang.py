@@ -53,7 +53,24 @@ ROOM_WORDS: dict[str, list[str]] = {
     "vi": ["phòng", "phòng số", "giường", "giường số", "ghế", "ghế số"],
     "ht": ["chanm", "kabann", "sal", "chèz", "kabin"],
     "ko": ["병실", "호실"],
-    "pl": ["sala", "pokój", "łóżko"],
+    "pl": ["sala", "sali", "pokój", "łóżko", "łóżku"],
+    "de": ["zimmer", "bett", "station zimmer"],
+    "it": ["letto", "stanza"],
+    "ru": ["палата", "палате", "палаты", "койка"],
+    "uk": ["палата", "палаті"],
+    "hi": ["बेड", "बेड नंबर", "कमरा", "कमरा नंबर", "कमरे"],
+    "ar": ["غرفة", "الغرفة", "بالغرفة", "غرفة رقم", "سرير", "السرير", "سرير رقم", "السرير رقم"],
+    "so": ["qolka", "sariirta"],
+}
+# Words before a person that may stand for a name in "X in 12": titles and family words of several languages
+PERSON_WORDS_IN: dict[str, list[str]] = {
+    "en": ["mr", "mrs", "ms", "miss", "mister", "grandpa", "grandma", "granny", "nana", "papa", "auntie", "uncle", "mom", "dad"],
+    "es": ["don", "doña", "señor", "señora", "abuelo", "abuela", "abuelito", "abuelita", "tío", "tía"],
+    "tl": ["lolo", "lola", "tatay", "nanay", "tito", "tita", "kuya"],
+    "pt": ["seu", "dona", "vovô", "vovó", "avô", "avó"],
+    "fr": ["monsieur", "madame", "papi", "mamie", "mme"],
+    "vi": ["ông", "bà", "cô", "chú", "bác"],
+    "ht": ["tonton", "tantan", "grann", "papa"],
 }
 
 # Words after a number that make it a room or bed, where a language writes the number first: "305호실", "12床".

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 
-from ..lexicon import in_name_lexicon, is_name_word
+import regex
+
+from ..lexicon import in_name_lexicon, is_common_word, is_name_word
 from ..model import Span
 from ..nlp import Analysis
 from .base import RegexDetector, span
-from .lang import AGE_AFTER, RELATIVE_DATES, ROOM_AFTER, ROOM_WORDS, alternation, spelled_number
+from .lang import AGE_AFTER, PERSON_WORDS_IN, RELATIVE_DATES, ROOM_AFTER, ROOM_WORDS, alternation, spelled_number
 
 I = re.I
 # The end of a word: no letter or digit follows, or only a letter of a script written without spaces between a
@@ -252,11 +254,25 @@ ROOM_WORD = r"(?:" + alternation(w for ws in ROOM_WORDS.values() for w in ws if 
 PERSON_IN_NUMBER = re.compile(
     r"(?:\b(?:guy|man|woman|lady|gal|girl|boy|kid|kiddo|baby|babe|mom|dad|mother|father|grandma|grandpa|granny|patient|pt|"
     r"gentleman|gent|fella|dude|sir|ma'am|miss|mister|mama|papa|auntie|uncle|husband|wife|son|daughter|twins?|one)|"
-    r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+)))\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?(?P<n>(?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w|['’]?s\b)(?<!0[sS])"
-    r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|years?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml))", re.I)
+    r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+))|"
+    # a title or family word and the name after it, however written: "mr. okwuosa in 8", "grandpa tomasz in 2"
+    r"\b(?:" + alternation(w for ws in PERSON_WORDS_IN.values() for w in ws) + r")(?:\.?\s+[^\W\d_][\w'’-]*)?)\s+(?:in|from|over\s+in)\s+(?:(?:room|rm|bed)\s*)?(?P<n>(?-i:[A-Z])?\d{1,4}(?-i:[A-Z])?)(?![\w%:.,]\d|\w|['’]?s\b)(?<!0[sS])"
+    r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|years?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml|"
+    r"north|south|east|west)\b)", re.I)
 # a track-board or board slot: "T4", "H2" written as a location ("in T4", "T4:", "| T4 |")
 SLOT = re.compile(r"(?:(?<=\bin\s)|(?<=\|\s)|(?<=^)|(?<=\n)|(?<=\[))(?-i:[A-Z]{1,2}\d{1,2})(?=\s*[:|–-]|\s+(?-i:[A-Z]{2,}|[A-Z][a-z]))", re.M)
 ROOM_NUM = r"(?:(?-i:[A-Z])?\d{1,4}(?:-?(?-i:[A-Z])(?![a-z]))?|(?<=[ \t])(?-i:[A-H])(?![A-Za-z.]))"
+_NOT_A_COUNT = r"(?!\s*(?:weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|years?|yrs?|months?|am|pm|%|mg|kg|lbs?|cm|mm|ml|beds?|patients?|pts?))"
+# a bed of a unit written without "bed": "MICU 12", "PICU 8", "CCU 3B" (the unit's abbreviation in capitals)
+UNIT_BED = re.compile(r"\b(?:(?:N|P|CV|CT|M|S|NS|T|B|C)?ICU|CCU|PCU|IMCU|PACU|EDW?|ER|LDRP?)[ \t]?#?(?P<n>\d{1,3}(?:[A-H])?)"
+                      r"(?![\w%°/:-]|[.,]\d)" + _NOT_A_COUNT)
+# a unit-and-bed code as bed boards and bed-management screens write it: "4N-17", "5N-12", "3E-07", "6W-14"
+UNIT_CODE = re.compile(r"(?<![\w./-])\d{1,2}(?:N|S|E|W|NW|NE|SW|SE)-\d{2,3}(?![\w/-])")
+# a number that opens or closes a row of a board, census sheet or track board, beside a name: "401 ADEBAYO",
+# "12A Svensson", "T4 | Pham, L", "14 - GRZYB", "K. OSEI 401 |" (the name detector proposes the name)
+_ROW_START = r"(?:(?<=[\"'“‘|/;\[\n])|(?<=[\"'“‘|/;:\[]\s)|(?<=\p{Lu}{3}\s)|^)"
+ROW_NUM_FIRST = regex.compile(_ROW_START + r"(?P<n>(?-i:[A-Z]{1,2})?\d{1,4}(?-i:[A-H])?)\s*[-–—|:]?\s*(?P<name>\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{3,})(?![\w'’])")
+ROW_NAME_FIRST = regex.compile(r"(?P<name>\p{Lu}[\p{Ll}\p{M}'’-]+|\p{Lu}{3,})[ \t]+(?P<n>\d{1,4}(?-i:[A-H])?)(?=[ \t]*(?:[|\"'”’;\]]|/(?!\d)|$))", re.M)
 
 
 class RoomDetector(RegexDetector):
@@ -288,10 +304,33 @@ class RoomDetector(RegexDetector):
                 who = m.groupdict().get("who")
                 if who and who.isupper() and not in_name_lexicon(who):  # "BP in 80", "VTS from 600": an abbreviation, no person
                     continue
+                if kind == "person_in" and re.fullmatch(r"(?:19|20)\d\d", m.group("n")):
+                    continue  # "my son graduated in 2019": a year
                 sp = span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind)
                 if not any(o.overlaps(sp) for o in out):
                     out.append(sp)
+        for rx, score, why, kind in ((UNIT_BED, 0.6, "a unit's bed ('MICU 12')", "unit_bed"),
+                                     (UNIT_CODE, 0.5, "a unit-and-bed code ('4N-17')", "unit_code")):
+            for m in rx.finditer(a.text):
+                sp = span("ROOM", m, a.text, score, self.name, why, kind=kind)
+                if not any(o.overlaps(sp) for o in out):
+                    out.append(sp)
+        for rx in (ROW_NUM_FIRST, ROW_NAME_FIRST):
+            for m in rx.finditer(a.text):
+                n, name = m.group("n"), m.group("name")
+                if re.fullmatch(r"(?:19|20)\d\d", n) or not board_name(name):
+                    continue
+                sp = span("ROOM", m, a.text, 0.5, self.name, "a number beside a name in a board's row ('401 ADEBAYO')",
+                          group="n", kind="board_row")
+                if not any(o.overlaps(sp) for o in out):
+                    out.append(sp)
         return out
+
+
+def board_name(word: str) -> bool:
+    """A word a board's row could name a patient by: a first name or surname the lexicon knows that is no
+    frequent word ("Ward", "Hope", "Game" are words first)."""
+    return in_name_lexicon(word) and not is_common_word(word, 4.0)
 
 
 def _has_digit_and_len(s: str, n: int = 4) -> bool:
@@ -311,7 +350,7 @@ ID_PATTERNS = [
     ("ID", r"\b(?:plate|license|licence)\s*(?:#|no\.?|number)?\s*[:#'\"]?\s*((?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,4}-?[A-Z0-9]{2,5})\b", "licence plate"),
     ("ID", r"\b(?:driver'?s?\s+licen[cs]e|DL)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "driver's licence number"),
 ]
-# a number of 6 to 9 digits standing alone ("verify the heparin for 5521093"): a record number without its label
+# a number of 6 to 9 digits standing alone ("label the tubes for 4410287"): a record number without its label
 # word, or an order, a count, a code. Proposed as a candidate (kind "bare") for the judgment to settle.
 BARE_NUMBER = re.compile(r"(?<![\w$€£#.,/:+-])\d{6,9}(?![\w%]|[.,:/-]\d)")
 SSN_BARE = re.compile(r"(?<![\w-])(?!000|666|9\d\d)(\d{3})-(?!00)(\d{2})-(?!0000)(\d{4})(?![\w-])")
