@@ -274,6 +274,19 @@ def test_rooms_of_boards_units_and_languages(scanner, text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
+    # a patient word or a room as the subject of an age over 89
+    ("the resident in rm 3 is 95, a retired welder; bed 8 was 104 and sharp", ["95", "104"]),
+    # "at" and an age, but no vital sign, capacity or temperature
+    ("At 96, he still drives. Tío Beto at 91 was dancing", ["96", "91"]),
+    ("SBP at 94, HR at 112; we are at 100, full; at 99 degrees", []),
+    # ages in Tagalog, Russian and Chinese writing
+    ("Lolo Ambo, 92 anyos; Фёдор Ильич, 93 года; 祝95岁的李奶奶", ["92 anyos", "93 года", "95岁"]),
+])
+def test_ages_over_89_of_more_forms(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "AGE")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
     # titles in the capitals or the sentence ends of nursing notes: mental status, "left", "very little."
     ("NEURO: MS waxing, MS CLEARS by noon. LT AKA healing. MOVES VERY LITTLE. \nPT RESTS", []),
     ("Ms. Obuya is 61. MS. TRAN to OR. MRS KOWALSKI home. LT. BRANDT (ret.) visited", ["Ms. Obuya", "MS. TRAN", "MRS KOWALSKI", "LT. BRANDT"]),

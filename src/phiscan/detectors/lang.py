@@ -82,8 +82,8 @@ ROOM_AFTER: dict[str, list[str]] = {
 
 # Words after a number that make it an age: "96 ans", "94 tuổi", "93세", "101번째 생신" (101st birthday).
 AGE_AFTER: dict[str, list[str]] = {
-    "es": ["años", "anos", "añitos"], "fr": ["ans"], "pt": ["anos"], "tl": ["taon", "taong gulang"],
-    "vi": ["tuổi"], "ht": ["lane", "an"], "ko": ["세", "살", "번째 생신", "번째 생일"], "ja": ["歳"], "zh": ["岁", "歲"], "hi": ["saal", "sal ki", "saal ki", "saal ke"], "pl": ["lat", "lata"],
+    "es": ["años", "anos", "añitos"], "fr": ["ans"], "pt": ["anos"], "tl": ["taon", "taong gulang", "anyos"],
+    "vi": ["tuổi"], "ht": ["lane", "an"], "ru": ["год", "года", "лет"], "ko": ["세", "살", "번째 생신", "번째 생일"], "ja": ["歳"], "zh": ["岁", "歲"], "hi": ["saal", "sal ki", "saal ki", "saal ke"], "pl": ["lat", "lata"],
 }
 
 # Spelled-out ages over 89 ("ninety-seven", "a hundred and one").

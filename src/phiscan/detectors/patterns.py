@@ -183,7 +183,7 @@ AGE_PATTERNS = [
     (r"\b(?:happy|her|his)\s+(\d{2,3})(?:st|nd|rd|th)\b", "birthday"),
     (r"(?<![\w#-])(\d{2,3})\s?(?:M|F)(?![\w°])", "age-sex"),
     # (languages without spaces go on with a particle: "93세이신데"; "20세기" is a century, "3세대" a generation)
-    (r"(?<![\w.,])(\d{1,3})\s?(?:" + alternation(w for ws in AGE_AFTER.values() for w in ws) + r")" + NO_WORD_AFTER + r"(?!기|대)", "years old"),
+    (r"(?:(?<![\w.,])|(?<=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]))(\d{1,3})\s?(?:" + alternation(w for ws in AGE_AFTER.values() for w in ws) + r")" + NO_WORD_AFTER + r"(?!기|대)", "years old"),
     (r"(?<![\w'’])(?:[A-Z][\w'’-]+|[A-Z]\.),\s+(\d{2,3}),(?=\s)", "apposition"),
     (r"\b(?:in\s+(?:her|his|their)\s+)(\d)0s\b", "decade"),
     (r",\s+(\d{1,3}),\s+(?:of|from)\b", "apposition"),
@@ -200,6 +200,12 @@ _NO_UNIT = (r"(?![\w/%°.,]\d|\w|\s*(?:/|%|°|percent|over\b|mg|mcg|kg|lbs?\b|po
 BARE_OLD_AGE = [
     re.compile(r"\b(?:he|she|they|you)(?:['’]s|['’]re|\s+(?:is|was|are|were))\s+(?:now\s+|still\s+|only\s+)?" + _OLD + _NO_UNIT, re.I),
     re.compile(r"(?<![\w'’])(?P<who>(?-i:[A-Z][\w'’-]+))\s+(?:is|was)\s+(?:now\s+)?" + _OLD + _NO_UNIT),
+    # a patient word or a room as the subject: "our patient in room 6 is 90", "bed 12 is 99", "the lady in 4 turned 101"
+    re.compile(r"\b(?:(?:patient|pt|resident|lady|gentleman|man|woman|grandma|grandpa|nana|granny)(?:\s+(?:in|from)\s+(?:(?:room|rm|bed)\s*)?\w{1,4})?"
+               r"|(?:room|rm|bed)\s*\d{1,4}[A-Z]?)\s+(?:is|was|turns|turned|just\s+turned)\s+(?:now\s+)?" + _OLD + _NO_UNIT, re.I),
+    # "at 93", "At 97, she ...": an age where a vital sign is not ("sats at 92", "SBP at 90" are values)
+    re.compile(r"(?<!\w)(?<!sats\s)(?<!sat\s)(?<!bp\s)(?<!hr\s)(?<!rr\s)(?<!map\s)(?<!temp\s)(?<!are\s)(?<!were\s)(?<!is\s)(?<!was\s)[Aa]t\s+" + _OLD
+               + r"(?=\s*[,!;—–)]|\s+(?:and|&|she|he|they|is|was|still|years|yrs)\b)" + _NO_UNIT, re.I),
     re.compile(r"(?<![\w'’])(?P<who>@[\w.]*\w|[\w'’-]+)\s+\(" + _OLD + r"(?=\s*(?:!+|\)|,|\s+(?:and|y|years|yrs|yo)\b))"),
     re.compile(r"(?<![\w'’])(?P<who>[\w'’-]+|\)),\s+" + _OLD + r"(?=\s*[)!;—–]|,?\s*$)", re.M),
 ]
