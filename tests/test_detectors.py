@@ -287,6 +287,14 @@ def test_ages_over_89_of_more_forms(scanner, text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
+    # licence plates in Spanish, Portuguese and French ("placa", "matrícula", "plaque")
+    ("la camioneta (placa 4TRW381) y el coche matrícula 2231-KLM; plaque AB-552-CD", ["4TRW381", "2231-KLM", "AB-552-CD"]),
+])
+def test_plates_in_more_languages(scanner, text, expected):
+    assert [t for _, t in spans(scanner, text, "ID")] == expected
+
+
+@pytest.mark.parametrize("text,expected", [
     # titles in the capitals or the sentence ends of nursing notes: mental status, "left", "very little."
     ("NEURO: MS waxing, MS CLEARS by noon. LT AKA healing. MOVES VERY LITTLE. \nPT RESTS", []),
     ("Ms. Obuya is 61. MS. TRAN to OR. MRS KOWALSKI home. LT. BRANDT (ret.) visited", ["Ms. Obuya", "MS. TRAN", "MRS KOWALSKI", "LT. BRANDT"]),

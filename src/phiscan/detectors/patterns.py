@@ -348,7 +348,7 @@ ID_PATTERNS = [
     ("ID", r"\b(?:acct|account)\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d[\d-]{4,18})\b", "account number"),
     ("ID", r"\b(?:member|subscriber|policy|insurance|insurance\s+policy|medicaid|medicare|plan|group|beneficiary|health\s+plan|insur|insurer|HBN|HICN|MBI)\s*(?:ID|#|no\.?|number)?\s*(?:is\s+)?[:#]?\s*(#?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{5,24})\b", "health plan member/policy ID"),
     ("ID", r"\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*(\d{3}-?\d{2}-?\d{4})\b", "social security number"),
-    ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5})\b", "licence plate"),
+    ("ID", r"\b(?:license\s+plate|licence\s+plate|plate|plates|tag|placa|plaque|matr[ií]cula|patente|plaka)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{1,4}[- ]?[A-Z0-9]{2,5}(?:-[A-Z0-9]{1,3})?)\b", "licence plate"),
     ("ID", r"\b(?:SN|S/N|serial(?:\s+(?:number|no\.?|#))?)\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{5,20})\b", "device serial number"),
     ("ID", r"\b(?:barcode|wristband|armband|bracelet)\s*(?:#|no\.?|number)?\s*[:#]?\s*([A-Z0-9]{6,20})\b", "wristband/barcode number"),
     ("ID", r"\b(?:acc|acct|rx|claim|ref|bib|ticket|badge|tag|order|accession|specimen|sample|lab|invoice|booking|confirmation|"
