@@ -190,9 +190,9 @@ def test_check_json_carries_the_rewrite():
     r = run("check", "--format", "json", "--text", text)
     doc = json.loads(r.output)
     assert r.exit_code == 1
-    # the clause the judgment ties to the named patient is a detail of her too, and goes with its age over 89;
-    # "after a month on the vent" the judgment ties below the low threshold (0.19 against 0.21), so it stays
-    assert doc["rewrite"] == "Meet <NAME>: <DETAIL> after a month on the vent. So proud of a patient!"
+    # "at 94" is an age over 89 of its own (PHI104), masked as such; the clauses of the care story after it the
+    # judgment ties below the low threshold, so they stay, and "my pt" becomes "a patient"
+    assert doc["rewrite"] == "Meet <NAME>: at <AGE 90+> she walked out of our ICU after a month on the vent. So proud of a patient!"
     assert json.loads(run("check", "--format", "json", "--redact", "--text", text).output)["rewrite"] is None
     assert json.loads(run("check", "--format", "json", "--text", "Flu shots are free at every clinic this week.").output)["rewrite"] is None
 
