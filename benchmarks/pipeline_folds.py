@@ -32,7 +32,8 @@ def scan_preds(scanner, records: list[dict]) -> list[dict]:
     from phiscan.sources.generic import post_from_record
 
     posts = [post_from_record(r, "corpus", n) for n, r in enumerate(records)]
-    return [{"id": post.id, "spans": [{"start": f.start, "end": f.end, "flag": f.severity >= Severity.MEDIUM, "rule": f.rule}
+    return [{"id": post.id, "spans": [{"start": f.start, "end": f.end, "flag": f.severity >= Severity.MEDIUM, "rule": f.rule,
+                       "why": f.explanation}
                                       for f in found if f.field == "text"]} for post, found in scanner.scan(posts)]
 
 
@@ -68,7 +69,7 @@ def write_errors(path: Path, records: list[dict], preds: list[dict]) -> None:
             ps = by_id.get(r["id"], [])
             flagged = sorted({p["rule"] for p in ps if p["flag"]})
             if bool(flagged) != bool(r.get("phi")):
-                found = [{"rule": p["rule"], "text": r["text"][p["start"]:p["end"]]} for p in ps if p["flag"]]
+                found = [{"rule": p["rule"], "text": r["text"][p["start"]:p["end"]], "why": p["why"]} for p in ps if p["flag"]]
                 out.write(json.dumps({"id": r["id"], "phi": r.get("phi"), "flagged_by": flagged, "found": found,
                                       "account": r.get("account"), "text": r["text"], "labels": r.get("labels", [])},
                                      ensure_ascii=False) + "\n")
