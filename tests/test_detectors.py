@@ -268,6 +268,8 @@ def test_numbers_after_a_person_are_rooms_not_values(scanner, text, expected):
     # a title or family word, lowercase or with a name, before "in" and a number; no year, no unit
     ("mrs. adeyemi in 9, tita in 3, abuela Rosa in 15", ["9", "3", "15"]),
     ("my son graduated in 2018, nana from 6 east", []),
+    # "POD2" and "POD 4" in capitals are post-operative days; a pod of a unit is written otherwise
+    ("walked 150 ft on POD2, drain out POD 4; Pod 3 and POD B are full", ["Pod 3", "POD B"]),
 ])
 def test_rooms_of_boards_units_and_languages(scanner, text, expected):
     assert [t for _, t in spans(scanner, text, "ROOM")] == expected

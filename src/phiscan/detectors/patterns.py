@@ -299,6 +299,8 @@ class RoomDetector(RegexDetector):
             tail = a.text[m.end(): m.end() + 6].lower()
             if tail.startswith((" air", "-air", "ful", "side", " rest")):
                 continue
+            if re.match(r"POD\s?#?\d", m.group()):  # "POD1", "POD 3": a post-operative day, no pod of a unit ("Pod 3", "POD A")
+                continue
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
         for m in self._after.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
