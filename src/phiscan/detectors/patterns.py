@@ -304,6 +304,11 @@ class RoomDetector(RegexDetector):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
         for m in self._after.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
+
+        def add(sp: Span) -> None:  # the weaker patterns below propose a room only where no earlier one did
+            if not any(o.overlaps(sp) for o in out):
+                out.append(sp)
+
         for m in self._bare.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
         for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", "n"),
@@ -312,27 +317,23 @@ class RoomDetector(RegexDetector):
                 who = m.groupdict().get("who")
                 if who and who.isupper() and not in_name_lexicon(who):  # "BP in 80", "VTS from 600": an abbreviation, no person
                     continue
-                if kind == "person_in" and re.fullmatch(r"(?:19|20)\d\d", m.group("n")):
+                if kind == "person_in" and _is_year(m.group("n")):
                     continue  # "my son graduated in 2019": a year
-                sp = span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind)
-                if not any(o.overlaps(sp) for o in out):
-                    out.append(sp)
+                add(span("ROOM", m, a.text, score, self.name, why, group=group, kind=kind))
         for rx, score, why, kind in ((UNIT_BED, 0.6, "a unit's bed ('MICU 12')", "unit_bed"),
                                      (UNIT_CODE, 0.5, "a unit-and-bed code ('4N-17')", "unit_code")):
             for m in rx.finditer(a.text):
-                sp = span("ROOM", m, a.text, score, self.name, why, kind=kind)
-                if not any(o.overlaps(sp) for o in out):
-                    out.append(sp)
+                add(span("ROOM", m, a.text, score, self.name, why, kind=kind))
         for rx in (ROW_NUM_FIRST, ROW_NAME_FIRST):
             for m in rx.finditer(a.text):
-                n, name = m.group("n"), m.group("name")
-                if re.fullmatch(r"(?:19|20)\d\d", n) or not board_name(name):
-                    continue
-                sp = span("ROOM", m, a.text, 0.5, self.name, "a number beside a name in a board's row ('401 ADEBAYO')",
-                          group="n", kind="board_row")
-                if not any(o.overlaps(sp) for o in out):
-                    out.append(sp)
+                if not _is_year(m.group("n")) and board_name(m.group("name")):
+                    add(span("ROOM", m, a.text, 0.5, self.name, "a number beside a name in a board's row ('401 ADEBAYO')",
+                             group="n", kind="board_row"))
         return out
+
+
+def _is_year(number: str) -> bool:
+    return re.fullmatch(r"(?:19|20)\d\d", number) is not None
 
 
 def board_name(word: str) -> bool:
