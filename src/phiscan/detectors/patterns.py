@@ -304,13 +304,12 @@ class RoomDetector(RegexDetector):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed/bay pattern"))
         for m in self._after.finditer(a.text):
             out.append(span("ROOM", m, a.text, 0.8, self.name, "room/bed number ('305호실')"))
+        for m in self._bare.finditer(a.text):
+            out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
 
         def add(sp: Span) -> None:  # the weaker patterns below propose a room only where no earlier one did
             if not any(o.overlaps(sp) for o in out):
                 out.append(sp)
-
-        for m in self._bare.finditer(a.text):
-            out.append(span("ROOM", m, a.text, 0.5, self.name, "room-like number after 'in'", group=1, kind="bare"))
         for rx, score, why, kind, group in ((PERSON_IN_NUMBER, 0.45, "a number where a person is ('the woman in 512')", "person_in", "n"),
                                             (SLOT, 0.4, "a board slot ('T4')", "slot", 0)):
             for m in rx.finditer(a.text):
